@@ -1,0 +1,49 @@
+/**
+ * The transaction as the service knows it, independent of any storage engine.
+ *
+ * Lifecycle: RECEIVED -> PROCESSING -> PROCESSED, or FAILED once the handler has failed
+ * `MAX_ATTEMPTS` times. A FAILED transaction can be requeued to RECEIVED.
+ */
+
+/** Every status a transaction can be in. `FAILED` is the only addition to the seed's three. */
+export const TRANSACTION_STATUSES = ['RECEIVED', 'PROCESSING', 'PROCESSED', 'FAILED'] as const;
+
+/** A transaction's status. */
+export type TransactionStatus = (typeof TRANSACTION_STATUSES)[number];
+
+/** What a webhook delivers: the fields the service understands plus the raw body it arrived in. */
+export interface NewTransaction {
+  transactionId: string;
+  sourceAccount: string;
+  destinationAccount: string;
+  /** Positive, finite, at most 15 significant digits, so it round-trips through every store exactly. */
+  amount: number;
+  /** ISO 4217 code, three uppercase letters. */
+  currency: string;
+  /** The request body exactly as received (UTF-8), extra fields included. */
+  payload: string;
+  /** The provider's delivery id (`x-razorpay-event-id`, `webhook-id`), when it sent one. */
+  deliveryId: string | null;
+  /** The id of the HTTP request that created the record; follows the transaction into worker logs. */
+  requestId: string | null;
+  /** When the webhook was received. */
+  receivedAt: Date;
+}
+
+/** A stored transaction with its processing state. */
+export interface TransactionRecord extends Omit<NewTransaction, 'receivedAt'> {
+  status: TransactionStatus;
+  createdAt: Date;
+  updatedAt: Date;
+  processedAt: Date | null;
+  /** Processing attempts started so far (a claim counts as an attempt; a release on shutdown does not). */
+  attempts: number;
+  /** A RECEIVED transaction is not claimed before this instant (retry backoff). */
+  availableAt: Date;
+  /** Who holds the PROCESSING lease, if anyone. */
+  leaseOwner: string | null;
+  /** When the PROCESSING lease runs out unless renewed. */
+  leaseExpiresAt: Date | null;
+  /** The last handler error, kept after a retry and on FAILED. */
+  lastError: string | null;
+}

@@ -1,0 +1,49 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { TransactionRecord } from '../domain/transaction.js';
+import type { Logger } from '../logger.js';
+
+/** What the worker hands the processing handler besides the transaction. */
+export interface ProcessingContext {
+  /**
+   * Aborted when this worker no longer owns the transaction (its lease was lost) or is shutting down
+   * past its grace period. Pass it to every call that accepts a signal; stop work when it fires.
+   */
+  signal: AbortSignal;
+  /** A logger bound to the transaction id and the request id that created it. */
+  log: Logger;
+  /** This attempt's number, starting at 1. */
+  attempt: number;
+  /** `PROCESS_DELAY_SECONDS` in milliseconds: how long the default handler waits. */
+  processDelayMs: number;
+}
+
+/** The shape of a processing handler. */
+export type ProcessTransaction = (
+  transaction: TransactionRecord,
+  context: ProcessingContext,
+) => Promise<void>;
+
+/**
+ * Throw this from a handler when retrying cannot help (the payment was rejected, the data is
+ * invalid): the transaction becomes FAILED at once. Any other error is retried with backoff until
+ * `MAX_ATTEMPTS`.
+ */
+export class PermanentError extends Error {
+  override readonly name = 'PermanentError';
+}
+
+/**
+ * The business step run once per transaction, after the webhook was acknowledged. Replace the body
+ * with your own logic (confirm with the payment gateway, settle, notify), or point `HANDLER_MODULE`
+ * at a module that exports a function named `processTransaction` with this signature.
+ *
+ * The default waits `PROCESS_DELAY_SECONDS` to stand in for a slow external call, as the original
+ * service did.
+ *
+ * Contract: it may run more than once for one transaction (a worker can die after the work but
+ * before recording completion), so make it idempotent, e.g. by passing `transaction.transactionId`
+ * as the idempotency key of every call it makes. Resolve when done; throw to retry.
+ */
+export const processTransaction: ProcessTransaction = async (_transaction, { signal, processDelayMs }) => {
+  await sleep(processDelayMs, undefined, { signal });
+};

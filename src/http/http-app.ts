@@ -1,0 +1,106 @@
+import { randomUUID } from 'node:crypto';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyRequest,
+  LogController,
+} from 'fastify';
+import type { IngestPipeline } from '../ingest/ingest-pipeline.js';
+import type { Logger } from '../logger.js';
+import type { JobQueue } from '../queue/job-queue.js';
+import type { TransactionStore } from '../store/transaction-store.js';
+import { requireApiKey } from './api-key-auth.js';
+import { installErrorHandlers } from './http-errors.js';
+import { installJsonBodyParser } from './json-body.js';
+import { healthRoutes } from './routes/health-routes.js';
+import { transactionRoutes } from './routes/transaction-routes.js';
+import { webhookRoutes } from './routes/webhook-routes.js';
+
+/** Everything the HTTP app needs; it owns none of it (the runtime opens and closes these). */
+export interface HttpAppOptions {
+  store: TransactionStore;
+  queue: JobQueue;
+  ingest: IngestPipeline;
+  logger: Logger;
+  /** Largest accepted body in bytes; larger answers 413. */
+  bodyLimit: number;
+  /** Keys for `Authorization: Bearer`; empty leaves read and admin endpoints open. */
+  apiKeys: readonly string[];
+  /** Verifies a webhook's sender before anything is stored; absent when no secrets are configured. */
+  verifySender?: (request: FastifyRequest) => void;
+  /** Extra plugins registered after the built-in routes (metrics, readiness). */
+  plugins?: ReadonlyArray<(app: FastifyInstance) => Promise<void>>;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
+
+/** Security headers for the documentation pages, which serve HTML and scripts. */
+const DOCS_HEADERS = {
+  'x-content-type-options': 'nosniff',
+  'x-frame-options': 'DENY',
+  'referrer-policy': 'no-referrer',
+  'cross-origin-opener-policy': 'same-origin',
+};
+
+/**
+ * Builds the HTTP application without listening. Order: body parsing and errors, then the OpenAPI
+ * document (it must see every route), then the routes.
+ */
+export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    // pino's Logger is a FastifyBaseLogger; the cast keeps Fastify's default generics on the instance.
+    loggerInstance: options.logger as FastifyBaseLogger,
+    // No log line per request: at thousands of webhooks a second they would cost more than the work.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: options.bodyLimit,
+    // Honour a caller's X-Request-Id when it is short and plain; otherwise make one.
+    requestIdHeader: false,
+    genReqId: (req) => {
+      const offered = req.headers['x-request-id'];
+      return typeof offered === 'string' && REQUEST_ID.test(offered) ? offered : randomUUID();
+    },
+    // Longer than the idle timeout of common load balancers (60 s), so they never reuse a closed socket.
+    keepAliveTimeout: 65_000,
+    requestTimeout: 30_000,
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: true } },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  installJsonBodyParser(app, options.bodyLimit);
+  installErrorHandlers(app);
+
+  await app.register(swagger, {
+    openapi: {
+      info: {
+        title: 'Webhook Processor API',
+        description:
+          'Receives payment webhooks, acknowledges with 202, stores each exactly once, processes in the background.',
+        version: '0.1.0',
+      },
+      components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer' } } },
+    },
+  });
+  await app.register(swaggerUi, {
+    routePrefix: '/docs',
+    staticCSP: true,
+    uiHooks: {
+      onRequest: async (_request, reply) => {
+        reply.headers(DOCS_HEADERS);
+      },
+    },
+  });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  await app.register(healthRoutes);
+  await app.register(webhookRoutes, { ingest: options.ingest, verifySender: options.verifySender });
+  await app.register(transactionRoutes, {
+    store: options.store,
+    queue: options.queue,
+    authorize: requireApiKey(options.apiKeys),
+  });
+  for (const plugin of options.plugins ?? []) await plugin(app);
+  await app.ready();
+  return app;
+}

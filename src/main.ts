@@ -1,0 +1,66 @@
+import { ConfigError, loadConfig, ROLES, type Role } from './config.js';
+import { createLogger } from './logger.js';
+import { runRequeueCommand } from './requeue-command.js';
+import { startRuntime } from './runtime.js';
+
+/**
+ * Entry point: `main.js [all|api|worker]` runs a role; `main.js requeue <transaction_id>` puts a
+ * FAILED transaction back to RECEIVED. Configuration comes from the environment, validated once.
+ */
+async function main(argv: string[]): Promise<void> {
+  const [command = 'all', ...rest] = argv;
+  if (command === 'requeue') {
+    process.exitCode = await runRequeueCommand(rest, process.env);
+    return;
+  }
+  if (!(ROLES as readonly string[]).includes(command)) {
+    console.error(`Unknown command "${command}": use ${ROLES.join(', ')} or requeue <transaction_id>`);
+    process.exitCode = 2;
+    return;
+  }
+  let config: ReturnType<typeof loadConfig>;
+  try {
+    config = loadConfig(process.env, command as Role);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    console.error(error.message);
+    process.exitCode = 1;
+    return;
+  }
+  const logger = createLogger(config.logLevel);
+  process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled rejection'));
+  process.on('uncaughtException', (error) => {
+    logger.fatal({ err: error }, 'uncaught exception; exiting');
+    process.exit(1);
+  });
+
+  const runtime = await startRuntime(config, { logger });
+  let stopping = false;
+  const shutdown = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      logger.warn({ signal }, 'second signal: exiting now');
+      process.exit(1);
+    }
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    // A hard bound in case a connection or driver refuses to close.
+    setTimeout(() => {
+      logger.error('shutdown took too long; exiting');
+      process.exit(1);
+    }, config.shutdownTimeoutMs + 2000).unref();
+    runtime.stop().then(
+      () => logger.info('stopped'),
+      (error) => {
+        logger.error({ err: error }, 'error while stopping');
+        process.exitCode = 1;
+      },
+    );
+  };
+  process.once('SIGTERM', shutdown);
+  process.once('SIGINT', shutdown);
+}
+
+main(process.argv.slice(2)).catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : String(error));
+  process.exit(1);
+});

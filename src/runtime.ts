@@ -1,0 +1,129 @@
+import type { FastifyInstance } from 'fastify';
+import type { Config } from './config.js';
+import { loadHandler } from './handler/load-handler.js';
+import type { ProcessTransaction } from './handler/process-transaction.js';
+import { buildHttpApp } from './http/http-app.js';
+import { IngestPipeline } from './ingest/ingest-pipeline.js';
+import type { Logger } from './logger.js';
+import { createQueue } from './queue/create-queue.js';
+import type { JobQueue } from './queue/job-queue.js';
+import { createStore } from './store/create-store.js';
+import type { TransactionStore } from './store/transaction-store.js';
+import { RecoverySweep } from './worker/recovery-sweep.js';
+import { TransactionWorker } from './worker/transaction-worker.js';
+import type { WorkerEventListener } from './worker/worker-events.js';
+
+/** Overrides for embedding and tests; production uses the defaults. */
+export interface RuntimeOptions {
+  logger: Logger;
+  /** Replaces the handler from the configuration. */
+  handler?: ProcessTransaction;
+  /** Observes worker events (metrics, tests). */
+  onWorkerEvent?: WorkerEventListener;
+  /** Listen on the configured host and port. Default true; tests use `app.inject` with false. */
+  listen?: boolean;
+}
+
+/** A started process: its parts, and the one way to stop them in order. */
+export interface Runtime {
+  readonly config: Config;
+  readonly store: TransactionStore;
+  readonly queue: JobQueue;
+  /** Present in the `api` and `all` roles. */
+  readonly app?: FastifyInstance;
+  /** The address the HTTP server listens on, when listening. */
+  readonly address?: string;
+  /** Present in the `worker` and `all` roles. */
+  readonly worker?: TransactionWorker;
+  readonly sweep?: RecoverySweep;
+  /**
+   * Graceful stop: refuse new connections and finish in-flight requests, stop sweeping and
+   * claiming, let handlers finish within what is left of `shutdownTimeoutMs` (then release their
+   * leases), close the queue and the store.
+   */
+  stop(): Promise<void>;
+}
+
+/**
+ * Opens the store and the queue, then starts the worker and the recovery sweep (worker roles),
+ * then the HTTP server (API roles), so no webhook is accepted before its path to a worker exists.
+ */
+export async function startRuntime(config: Config, options: RuntimeOptions): Promise<Runtime> {
+  const { logger } = options;
+  const store = await createStore(config.store);
+  const queue = await createQueue(config.queue);
+  await store.ready();
+  await queue.ready();
+
+  let worker: TransactionWorker | undefined;
+  let sweep: RecoverySweep | undefined;
+  let app: FastifyInstance | undefined;
+  let address: string | undefined;
+
+  const stop = async () => {
+    const deadline = Date.now() + config.shutdownTimeoutMs;
+    await app?.close();
+    await sweep?.stop();
+    await worker?.stop(Math.max(deadline - Date.now() - 1000, 0));
+    await queue.close();
+    await store.close();
+  };
+
+  try {
+    if (config.role !== 'api') {
+      const handler = options.handler ?? (await loadHandler(config.worker.handlerModule));
+      const w = config.worker;
+      worker = new TransactionWorker({
+        store,
+        queue,
+        handler,
+        log: logger.child({ role: 'worker' }),
+        concurrency: w.concurrency,
+        processDelayMs: w.processDelayMs,
+        maxAttempts: w.maxAttempts,
+        retryBaseMs: w.retryBaseMs,
+        retryMaxMs: w.retryMaxMs,
+        leaseMs: w.leaseMs,
+        onEvent: options.onWorkerEvent,
+      });
+      worker.start();
+      sweep = new RecoverySweep({
+        store,
+        queue,
+        log: logger.child({ role: 'sweep' }),
+        intervalMs: w.sweepIntervalMs,
+        receivedStaleMs: w.receivedStaleMs,
+        onEvent: options.onWorkerEvent,
+      });
+      // An in-process queue starts empty, so every RECEIVED row needs a job now, however fresh.
+      await sweep.start(config.queue.kind === 'in-process' ? 0 : w.receivedStaleMs);
+    }
+    if (config.role !== 'worker') {
+      if (config.apiKeys.length === 0) {
+        logger.warn(
+          'API_KEYS is not set: transaction reads and requeues are open to anyone who can reach the service',
+        );
+      }
+      const ingest = new IngestPipeline({ store, queue, log: logger });
+      app = await buildHttpApp({
+        store,
+        queue,
+        ingest,
+        logger,
+        bodyLimit: config.http.bodyLimit,
+        apiKeys: config.apiKeys,
+      });
+      if (options.listen ?? true) {
+        address = await app.listen({ host: config.http.host, port: config.http.port });
+        logger.info(
+          { address, role: config.role, store: config.store.kind, queue: config.queue.kind },
+          'listening',
+        );
+      }
+    }
+  } catch (error) {
+    await stop().catch(() => undefined);
+    throw error;
+  }
+  return { config, store, queue, app, address, worker, sweep, stop };
+}

@@ -1,0 +1,307 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import {
+  type NewTransaction,
+  TRANSACTION_STATUSES,
+  type TransactionRecord,
+  type TransactionStatus,
+} from '../../domain/transaction.js';
+import type {
+  Claim,
+  DueQuery,
+  DueTransaction,
+  InsertOutcome,
+  TransactionStore,
+} from '../transaction-store.js';
+import { SQLITE_MIGRATIONS } from './sqlite-migrations.js';
+
+/** Options of {@link SqliteStore}. */
+export interface SqliteStoreOptions {
+  /** Database file; its directory is created if missing. `:memory:` works for one process. */
+  path: string;
+  /**
+   * `FULL` (default) syncs the WAL to disk at every commit, so an acknowledged webhook survives power
+   * loss; `NORMAL` survives a process crash but not an OS crash, and commits faster.
+   */
+  synchronous: 'FULL' | 'NORMAL';
+}
+
+interface Row {
+  transaction_id: string;
+  source_account: string;
+  destination_account: string;
+  amount: string;
+  currency: string;
+  status: TransactionStatus;
+  created_at: number;
+  updated_at: number;
+  processed_at: number | null;
+  attempts: number;
+  available_at: number;
+  lease_owner: string | null;
+  lease_expires_at: number | null;
+  last_error: string | null;
+  delivery_id: string | null;
+  request_id: string | null;
+  payload: string;
+}
+
+interface DueRow {
+  transaction_id: string;
+  attempts: number;
+}
+
+const toDate = (ms: number | null) => (ms === null ? null : new Date(ms));
+
+function toRecord(row: Row): TransactionRecord {
+  return {
+    transactionId: row.transaction_id,
+    sourceAccount: row.source_account,
+    destinationAccount: row.destination_account,
+    amount: Number(row.amount),
+    currency: row.currency,
+    status: row.status,
+    createdAt: new Date(row.created_at),
+    updatedAt: new Date(row.updated_at),
+    processedAt: toDate(row.processed_at),
+    attempts: row.attempts,
+    availableAt: new Date(row.available_at),
+    leaseOwner: row.lease_owner,
+    leaseExpiresAt: toDate(row.lease_expires_at),
+    lastError: row.last_error,
+    deliveryId: row.delivery_id,
+    requestId: row.request_id,
+    payload: row.payload,
+  };
+}
+
+function newRecord(item: NewTransaction): TransactionRecord {
+  const { receivedAt, ...fields } = item;
+  return {
+    ...fields,
+    status: 'RECEIVED',
+    createdAt: receivedAt,
+    updatedAt: receivedAt,
+    processedAt: null,
+    attempts: 0,
+    availableAt: receivedAt,
+    leaseOwner: null,
+    leaseExpiresAt: null,
+    lastError: null,
+  };
+}
+
+const LEASED = `transaction_id = @id AND status = 'PROCESSING' AND lease_owner = @owner`;
+
+/**
+ * Transaction store on one SQLite file (better-sqlite3, WAL). Several processes on one host may
+ * share the file; every write is a single conditional statement or an IMMEDIATE transaction.
+ */
+export class SqliteStore implements TransactionStore {
+  #db: Database.Database | undefined;
+  #statements: ReturnType<SqliteStore['prepare']> | undefined;
+
+  constructor(private readonly options: SqliteStoreOptions) {}
+
+  async ready(): Promise<void> {
+    if (this.#db) return;
+    if (this.options.path !== ':memory:') mkdirSync(dirname(this.options.path), { recursive: true });
+    const db = new Database(this.options.path);
+    db.pragma('journal_mode = WAL');
+    db.pragma(`synchronous = ${this.options.synchronous}`);
+    // Another process (API next to a worker) may hold the write lock for a moment.
+    db.pragma('busy_timeout = 5000');
+    db.transaction(() => {
+      const applied = db.pragma('user_version', { simple: true }) as number;
+      for (let i = applied; i < SQLITE_MIGRATIONS.length; i++) db.exec(SQLITE_MIGRATIONS[i]!);
+      if (applied < SQLITE_MIGRATIONS.length) db.pragma(`user_version = ${SQLITE_MIGRATIONS.length}`);
+    }).immediate();
+    this.#db = db;
+    this.#statements = this.prepare(db);
+  }
+
+  async close(): Promise<void> {
+    this.#db?.close();
+    this.#db = undefined;
+    this.#statements = undefined;
+  }
+
+  async ping(): Promise<void> {
+    this.db.prepare('SELECT 1').get();
+  }
+
+  private get db(): Database.Database {
+    if (!this.#db) throw new Error('SqliteStore used before ready()');
+    return this.#db;
+  }
+
+  private get sql() {
+    if (!this.#statements) throw new Error('SqliteStore used before ready()');
+    return this.#statements;
+  }
+
+  private prepare(db: Database.Database) {
+    return {
+      insert: db.prepare(
+        `INSERT INTO transactions (transaction_id, source_account, destination_account, amount, currency, status,
+           created_at, updated_at, available_at, delivery_id, request_id, payload)
+         VALUES (@id, @source, @destination, @amount, @currency, 'RECEIVED', @now, @now, @now, @deliveryId, @requestId, @payload)
+         ON CONFLICT (transaction_id) DO NOTHING`,
+      ),
+      get: db.prepare<[string], Row>('SELECT * FROM transactions WHERE transaction_id = ?'),
+      claim: db.prepare<{ id: string; owner: string; now: number; until: number }, Row>(
+        `UPDATE transactions
+            SET status = 'PROCESSING', lease_owner = @owner, lease_expires_at = @until,
+                attempts = attempts + 1, updated_at = @now
+          WHERE transaction_id = @id
+            AND ((status = 'RECEIVED' AND available_at <= @now)
+              OR (status = 'PROCESSING' AND lease_expires_at <= @now))
+         RETURNING *`,
+      ),
+      renew: db.prepare(`UPDATE transactions SET lease_expires_at = @until WHERE ${LEASED}`),
+      complete: db.prepare(
+        `UPDATE transactions
+            SET status = 'PROCESSED', processed_at = @now, updated_at = @now, lease_owner = NULL, lease_expires_at = NULL
+          WHERE ${LEASED}`,
+      ),
+      retryLater: db.prepare(
+        `UPDATE transactions
+            SET status = 'RECEIVED', last_error = @error, available_at = @availableAt, updated_at = @now,
+                lease_owner = NULL, lease_expires_at = NULL
+          WHERE ${LEASED}`,
+      ),
+      fail: db.prepare(
+        `UPDATE transactions
+            SET status = 'FAILED', last_error = @error, updated_at = @now, lease_owner = NULL, lease_expires_at = NULL
+          WHERE ${LEASED}`,
+      ),
+      release: db.prepare(
+        `UPDATE transactions
+            SET status = 'RECEIVED', attempts = MAX(attempts - 1, 0), available_at = @now, updated_at = @now,
+                lease_owner = NULL, lease_expires_at = NULL
+          WHERE ${LEASED}`,
+      ),
+      requeue: db.prepare<{ id: string; now: number }, Row>(
+        `UPDATE transactions
+            SET status = 'RECEIVED', attempts = 0, available_at = @now, updated_at = @now
+          WHERE transaction_id = @id AND status = 'FAILED'
+         RETURNING *`,
+      ),
+      dueReceived: db.prepare<{ before: number; limit: number }, DueRow>(
+        `SELECT transaction_id, attempts FROM transactions
+          WHERE status = 'RECEIVED' AND available_at <= @before ORDER BY available_at LIMIT @limit`,
+      ),
+      dueLeases: db.prepare<{ before: number; limit: number }, DueRow>(
+        `SELECT transaction_id, attempts FROM transactions
+          WHERE status = 'PROCESSING' AND lease_expires_at <= @before ORDER BY lease_expires_at LIMIT @limit`,
+      ),
+      leaseOwners: db.prepare<[], { lease_owner: string }>(
+        `SELECT DISTINCT lease_owner FROM transactions WHERE status = 'PROCESSING' AND lease_owner IS NOT NULL`,
+      ),
+      expireLeases: db.prepare(
+        `UPDATE transactions SET lease_expires_at = @now WHERE status = 'PROCESSING' AND lease_owner = @owner`,
+      ),
+      countByStatus: db.prepare<[], { status: TransactionStatus; n: number }>(
+        'SELECT status, COUNT(*) AS n FROM transactions GROUP BY status',
+      ),
+    };
+  }
+
+  async insertMany(items: readonly NewTransaction[]): Promise<InsertOutcome[]> {
+    const { insert, get } = this.sql;
+    return this.db
+      .transaction(() =>
+        items.map((item): InsertOutcome => {
+          const { changes } = insert.run({
+            id: item.transactionId,
+            source: item.sourceAccount,
+            destination: item.destinationAccount,
+            amount: String(item.amount),
+            currency: item.currency,
+            now: item.receivedAt.getTime(),
+            deliveryId: item.deliveryId,
+            requestId: item.requestId,
+            payload: item.payload,
+          });
+          if (changes === 1) return { inserted: true, record: newRecord(item) };
+          return { inserted: false, record: toRecord(get.get(item.transactionId)!) };
+        }),
+      )
+      .immediate();
+  }
+
+  async get(transactionId: string): Promise<TransactionRecord | null> {
+    const row = this.sql.get.get(transactionId);
+    return row ? toRecord(row) : null;
+  }
+
+  async claim(transactionId: string, owner: string, leaseMs: number): Promise<Claim | null> {
+    const { get, claim } = this.sql;
+    const now = Date.now();
+    return this.db
+      .transaction((): Claim | null => {
+        const before = get.get(transactionId);
+        if (!before) return null;
+        const row = claim.get({ id: transactionId, owner, now, until: now + leaseMs });
+        return row ? { record: toRecord(row), reclaimed: before.status === 'PROCESSING' } : null;
+      })
+      .immediate();
+  }
+
+  async renewLeases(transactionIds: readonly string[], owner: string, leaseMs: number): Promise<string[]> {
+    const until = Date.now() + leaseMs;
+    const { renew } = this.sql;
+    return this.db
+      .transaction(() => transactionIds.filter((id) => renew.run({ id, owner, until }).changes === 1))
+      .immediate();
+  }
+
+  async complete(transactionId: string, owner: string): Promise<boolean> {
+    return this.sql.complete.run({ id: transactionId, owner, now: Date.now() }).changes === 1;
+  }
+
+  async retryLater(transactionId: string, owner: string, error: string, availableAt: Date): Promise<boolean> {
+    const params = { id: transactionId, owner, error, availableAt: availableAt.getTime(), now: Date.now() };
+    return this.sql.retryLater.run(params).changes === 1;
+  }
+
+  async fail(transactionId: string, owner: string, error: string): Promise<boolean> {
+    return this.sql.fail.run({ id: transactionId, owner, error, now: Date.now() }).changes === 1;
+  }
+
+  async release(transactionId: string, owner: string): Promise<boolean> {
+    return this.sql.release.run({ id: transactionId, owner, now: Date.now() }).changes === 1;
+  }
+
+  async requeue(transactionId: string): Promise<TransactionRecord | null> {
+    const row = this.sql.requeue.get({ id: transactionId, now: Date.now() });
+    return row ? toRecord(row) : null;
+  }
+
+  async findDue(query: DueQuery): Promise<DueTransaction[]> {
+    const received = this.sql.dueReceived.all({ before: query.receivedBefore.getTime(), limit: query.limit });
+    const leases = this.sql.dueLeases.all({
+      before: query.leaseExpiredBefore.getTime(),
+      limit: Math.max(query.limit - received.length, 0),
+    });
+    return [...received, ...leases].map((r) => ({ transactionId: r.transaction_id, attempts: r.attempts }));
+  }
+
+  async leaseOwners(): Promise<string[]> {
+    return this.sql.leaseOwners.all().map((r) => r.lease_owner);
+  }
+
+  async expireLeases(owner: string): Promise<number> {
+    return this.sql.expireLeases.run({ owner, now: Date.now() }).changes;
+  }
+
+  async countByStatus(): Promise<Record<TransactionStatus, number>> {
+    const counts = Object.fromEntries(TRANSACTION_STATUSES.map((s) => [s, 0])) as Record<
+      TransactionStatus,
+      number
+    >;
+    for (const { status, n } of this.sql.countByStatus.all()) counts[status] = n;
+    return counts;
+  }
+}

@@ -1,0 +1,100 @@
+import type { NewTransaction, TransactionRecord, TransactionStatus } from '../domain/transaction.js';
+
+/** The result of offering one transaction to the store. */
+export interface InsertOutcome {
+  /** True when this call created the record; false when one with the same id already existed. */
+  inserted: boolean;
+  /** The stored record: the new one, or the first delivery's (never overwritten). */
+  record: TransactionRecord;
+}
+
+/** A successful claim of a transaction for processing. */
+export interface Claim {
+  record: TransactionRecord;
+  /** True when the claim took over an expired PROCESSING lease rather than a RECEIVED row. */
+  reclaimed: boolean;
+}
+
+/** Which transactions a recovery sweep should dispatch again. */
+export interface DueQuery {
+  /** RECEIVED rows that became available at or before this instant. */
+  receivedBefore: Date;
+  /** PROCESSING rows whose lease expired at or before this instant. */
+  leaseExpiredBefore: Date;
+  /** At most this many ids. */
+  limit: number;
+}
+
+/** A transaction a recovery sweep should dispatch again, with its attempt count (the job's dedupe key). */
+export interface DueTransaction {
+  transactionId: string;
+  attempts: number;
+}
+
+/**
+ * The port every transaction store implements. The store is the source of truth: the queue only
+ * rings a doorbell, and every state change here is a single atomic conditional statement, so
+ * correctness never depends on the queue delivering a job exactly once.
+ *
+ * An adapter owns its connections: `ready()` opens them and prepares the schema, `close()` releases
+ * them. Every lease-holding method is conditional on `owner` still holding the lease, so a worker
+ * that stalled past its lease cannot complete, fail or release a transaction another worker took.
+ */
+export interface TransactionStore {
+  /** Opens connections and creates or migrates the schema. Idempotent. */
+  ready(): Promise<void>;
+  /** Releases connections. Safe to call more than once. */
+  close(): Promise<void>;
+  /** Resolves when the engine answers a trivial query; rejects otherwise. */
+  ping(): Promise<void>;
+
+  /**
+   * Inserts each transaction unless one with the same id exists, atomically (no check-then-insert),
+   * in one commit for the whole batch. Outcomes are in input order; a repeated id within the batch
+   * is a duplicate of its first occurrence. Resolves only once the batch is durably committed.
+   */
+  insertMany(items: readonly NewTransaction[]): Promise<InsertOutcome[]>;
+
+  /** The transaction with this id, or null. */
+  get(transactionId: string): Promise<TransactionRecord | null>;
+
+  /**
+   * Takes the transaction for processing if it is RECEIVED and available, or PROCESSING with an
+   * expired lease: status PROCESSING, lease held by `owner` until now + `leaseMs`, attempts + 1.
+   * Null when the transaction is absent, finished, in backoff, or leased by someone else.
+   */
+  claim(transactionId: string, owner: string, leaseMs: number): Promise<Claim | null>;
+
+  /** Extends the leases `owner` still holds among `transactionIds`; returns the ids it still holds. */
+  renewLeases(transactionIds: readonly string[], owner: string, leaseMs: number): Promise<string[]>;
+
+  /** PROCESSING -> PROCESSED with `processedAt`, only while `owner` holds the lease. */
+  complete(transactionId: string, owner: string): Promise<boolean>;
+
+  /** PROCESSING -> RECEIVED with `lastError`, not claimable before `availableAt`, only while `owner` holds the lease. */
+  retryLater(transactionId: string, owner: string, error: string, availableAt: Date): Promise<boolean>;
+
+  /** PROCESSING -> FAILED with `lastError`, only while `owner` holds the lease. */
+  fail(transactionId: string, owner: string, error: string): Promise<boolean>;
+
+  /**
+   * PROCESSING -> RECEIVED, available now, attempts - 1, only while `owner` holds the lease: the
+   * attempt was interrupted (shutdown) rather than failed, so it does not count.
+   */
+  release(transactionId: string, owner: string): Promise<boolean>;
+
+  /** FAILED -> RECEIVED with attempts reset to 0 and available now; null unless the row was FAILED. */
+  requeue(transactionId: string): Promise<TransactionRecord | null>;
+
+  /** RECEIVED rows available before `receivedBefore` and PROCESSING rows whose lease expired. */
+  findDue(query: DueQuery): Promise<DueTransaction[]>;
+
+  /** Distinct owners of PROCESSING leases, so a worker can spot owners that are known dead. */
+  leaseOwners(): Promise<string[]>;
+
+  /** Ends every lease `owner` holds now (it is known dead), making its rows reclaimable. Returns how many. */
+  expireLeases(owner: string): Promise<number>;
+
+  /** How many transactions are in each status. */
+  countByStatus(): Promise<Record<TransactionStatus, number>>;
+}

@@ -1,0 +1,19 @@
+import type { TransactionRecord } from '../domain/transaction.js';
+import type { TransactionView } from '../http/schemas.js';
+
+/** The public JSON view of a stored transaction (snake_case, ISO 8601 UTC timestamps). */
+export function toTransactionView(record: TransactionRecord): TransactionView {
+  return {
+    transaction_id: record.transactionId,
+    source_account: record.sourceAccount,
+    destination_account: record.destinationAccount,
+    amount: record.amount,
+    currency: record.currency,
+    status: record.status,
+    created_at: record.createdAt.toISOString(),
+    processed_at: record.processedAt ? record.processedAt.toISOString() : null,
+    attempts: record.attempts,
+    last_error: record.lastError,
+    delivery_id: record.deliveryId,
+  };
+}

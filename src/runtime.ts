@@ -97,6 +97,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
       });
       // An in-process queue starts empty, so every RECEIVED row needs a job now, however fresh.
       await sweep.start(config.queue.kind === 'in-process' ? 0 : w.receivedStaleMs);
+      logger.info({ owner: worker.owner, concurrency: w.concurrency }, 'worker started');
     }
     if (config.role !== 'worker') {
       if (config.apiKeys.length === 0) {

@@ -1,0 +1,52 @@
+import { connect } from 'node:net';
+
+/** PostgreSQL for tests: `TEST_DATABASE_URL`, else the machine's server. */
+export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
+/** Redis for tests: `TEST_REDIS_URL`, else the machine's server. */
+export const TEST_REDIS_URL = process.env.TEST_REDIS_URL || 'redis://127.0.0.1:6379';
+/** MongoDB for tests: only when `TEST_MONGO_URL` is set (no server can be installed on the build machines). */
+export const TEST_MONGO_URL = process.env.TEST_MONGO_URL || undefined;
+
+const inCi = () => process.env.CI === 'true' || process.env.CI === '1';
+
+function reachable(url: string, timeoutMs = 1500): Promise<boolean> {
+  const { hostname, port, protocol } = new URL(url);
+  const defaults: Record<string, number> = {
+    'postgres:': 5432,
+    'postgresql:': 5432,
+    'redis:': 6379,
+    'mongodb:': 27017,
+  };
+  return new Promise((resolve) => {
+    const socket = connect({
+      host: hostname.replace(/^\[|\]$/g, ''),
+      port: Number(port) || defaults[protocol] || 0,
+    });
+    const done = (ok: boolean) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(timeoutMs, () => done(false));
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+  });
+}
+
+/**
+ * Whether tests that need `service` at `url` must be skipped: `false` to run them, or the skip
+ * reason. Locally an unreachable service skips with a loud line on stderr; in CI (`CI=true`) it
+ * throws, so a missing service can never pass as a skip.
+ */
+export async function skipUnlessReachable(service: string, url: string | undefined): Promise<string | false> {
+  if (url === undefined) {
+    const reason = `${service}: no URL configured`;
+    if (service !== 'mongo' && inCi()) throw new Error(`${reason}, and CI=true forbids skipping`);
+    process.stderr.write(`\n!!! SKIPPING ${service} tests: ${reason} !!!\n\n`);
+    return reason;
+  }
+  if (await reachable(url)) return false;
+  const reason = `${service} unreachable at ${new URL(url).host}`;
+  if (inCi()) throw new Error(`${reason}, and CI=true forbids skipping`);
+  process.stderr.write(`\n!!! SKIPPING ${service} tests: ${reason} !!!\n\n`);
+  return reason;
+}

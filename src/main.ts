@@ -35,6 +35,9 @@ async function main(argv: string[]): Promise<void> {
   });
 
   const runtime = await startRuntime(config, { logger });
+  // Worker timers are unref'd so that embedding code can exit; a worker process on the in-process
+  // queue has no socket open either, so hold the process until a signal says to stop.
+  const keepAlive = setInterval(() => {}, 1 << 30);
   let stopping = false;
   const shutdown = (signal: NodeJS.Signals) => {
     if (stopping) {
@@ -49,8 +52,12 @@ async function main(argv: string[]): Promise<void> {
       process.exit(1);
     }, config.shutdownTimeoutMs + 2000).unref();
     runtime.stop().then(
-      () => logger.info('stopped'),
+      () => {
+        clearInterval(keepAlive);
+        logger.info('stopped');
+      },
       (error) => {
+        clearInterval(keepAlive);
         logger.error({ err: error }, 'error while stopping');
         process.exitCode = 1;
       },

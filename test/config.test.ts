@@ -1,0 +1,107 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { ConfigError, loadConfig } from '../src/config.js';
+
+test('defaults match the original service', () => {
+  const config = loadConfig({}, 'all');
+  assert.equal(config.http.port, 8000);
+  assert.equal(config.http.host, '0.0.0.0');
+  assert.equal(config.worker.processDelayMs, 30_000);
+  assert.deepEqual(config.store, { kind: 'sqlite', path: './data/webhooks.db', synchronous: 'FULL' });
+  assert.deepEqual(config.queue, { kind: 'in-process' });
+  assert.equal(config.http.bodyLimit, 65536);
+  assert.deepEqual(config.apiKeys, []);
+});
+
+test('fractions of a second are allowed for the processing delay', () => {
+  assert.equal(loadConfig({ PROCESS_DELAY_SECONDS: '0.25' }, 'all').worker.processDelayMs, 250);
+});
+
+test('the store is inferred from the URL that is set, or named by STORE', () => {
+  assert.equal(loadConfig({ DATABASE_URL: 'postgres://u@h/db' }, 'all').store.kind, 'postgres');
+  assert.deepEqual(loadConfig({ MONGO_URL: 'mongodb://h:27017' }, 'all').store, {
+    kind: 'mongo',
+    url: 'mongodb://h:27017',
+    database: 'webhooks_db',
+  });
+  const both = { DATABASE_URL: 'postgres://u@h/db', MONGO_URL: 'mongodb://h' };
+  assert.equal(loadConfig({ ...both, STORE: 'mongo' }, 'all').store.kind, 'mongo');
+  assert.equal(loadConfig({ ...both, STORE: 'sqlite' }, 'all').store.kind, 'sqlite');
+});
+
+test('two store URLs without STORE stop the start with a message that says so', () => {
+  assert.throws(
+    () => loadConfig({ DATABASE_URL: 'postgres://u@h/db', MONGO_URL: 'mongodb://h' }, 'all'),
+    (error: unknown) =>
+      error instanceof ConfigError && error.variable === 'STORE' && /both/.test(error.message),
+  );
+});
+
+test('REDIS_URL selects BullMQ with a hash-tagged prefix', () => {
+  assert.deepEqual(loadConfig({ REDIS_URL: 'redis://127.0.0.1:6379' }, 'api').queue, {
+    kind: 'bullmq',
+    url: 'redis://127.0.0.1:6379',
+    name: 'transactions',
+    prefix: '{webhooks}',
+  });
+});
+
+test('a lone worker on the in-process queue polls the store', () => {
+  const worker = loadConfig({}, 'worker').worker;
+  assert.equal(worker.receivedStaleMs, 0);
+  assert.ok(worker.sweepIntervalMs <= 500);
+  assert.equal(loadConfig({ REDIS_URL: 'redis://h' }, 'worker').worker.receivedStaleMs, 30_000);
+});
+
+test('empty variables count as unset', () => {
+  const config = loadConfig({ REDIS_URL: '', PORT: '', API_KEYS: ' ' }, 'all');
+  assert.equal(config.queue.kind, 'in-process');
+  assert.equal(config.http.port, 8000);
+  assert.deepEqual(config.apiKeys, []);
+});
+
+test('comma lists are trimmed', () => {
+  const config = loadConfig({ API_KEYS: ' k1 , k2,,', WEBHOOK_SECRETS: 's1,whsec_czI=' }, 'all');
+  assert.deepEqual(config.apiKeys, ['k1', 'k2']);
+  assert.deepEqual(config.webhookSecrets, ['s1', 'whsec_czI=']);
+});
+
+const badValues: [Record<string, string>, string][] = [
+  [{ PORT: 'eighty' }, 'PORT'],
+  [{ PORT: '70000' }, 'PORT'],
+  [{ PROCESS_DELAY_SECONDS: '-1' }, 'PROCESS_DELAY_SECONDS'],
+  [{ WORKER_CONCURRENCY: '0' }, 'WORKER_CONCURRENCY'],
+  [{ WORKER_CONCURRENCY: '2.5' }, 'WORKER_CONCURRENCY'],
+  [{ STORE: 'oracle' }, 'STORE'],
+  [{ STORE: 'postgres' }, 'DATABASE_URL'],
+  [{ STORE: 'mongo' }, 'MONGO_URL'],
+  [{ DATABASE_URL: 'mysql://h/db' }, 'DATABASE_URL'],
+  [{ REDIS_URL: 'not a url' }, 'REDIS_URL'],
+  [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
+  [{ MAX_ATTEMPTS: '0' }, 'MAX_ATTEMPTS'],
+  [{ RETRY_BASE_SECONDS: '10', RETRY_MAX_SECONDS: '1' }, 'RETRY_MAX_SECONDS'],
+];
+
+for (const [env, variable] of badValues) {
+  test(`a bad ${variable} (${JSON.stringify(env)}) stops the start with one line naming it`, () => {
+    assert.throws(
+      () => loadConfig(env, 'all'),
+      (error: unknown) =>
+        error instanceof ConfigError &&
+        error.variable === variable &&
+        error.message.includes(variable) &&
+        !error.message.includes('\n'),
+    );
+  });
+}
+
+test('secret values are never repeated in a configuration error', () => {
+  assert.throws(
+    () => loadConfig({ REDIS_URL: 'redis-with-password-hunter2' }, 'all'),
+    (error: unknown) => error instanceof ConfigError && !error.message.includes('hunter2'),
+  );
+  assert.throws(
+    () => loadConfig({ PORT: 'abc' }, 'all'),
+    (error: unknown) => error instanceof ConfigError && error.message.includes('"abc"'),
+  );
+});

@@ -1,0 +1,81 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { PermanentError, type ProcessTransaction } from '../../src/handler/process-transaction.js';
+import type { WorkerEvent } from '../../src/worker/worker-events.js';
+import { getTransaction, postWebhook, request } from '../helpers/http-client.js';
+import { webhookBody } from '../helpers/sample-transaction.js';
+import { startTestRuntime } from '../helpers/test-runtime.js';
+import { waitFor } from '../helpers/wait-for.js';
+
+const fastRetries = { RETRY_BASE_SECONDS: '0.02', RETRY_MAX_SECONDS: '0.1', MAX_ATTEMPTS: '3' };
+
+async function viewOf(url: string, id: string) {
+  return (await getTransaction(url, id)).body as Record<string, unknown>;
+}
+
+test('a failing handler is retried with backoff and its last error kept', async (t) => {
+  const calls: number[] = [];
+  const handler: ProcessTransaction = async (_txn, { attempt }) => {
+    calls.push(attempt);
+    if (attempt < 3) throw new Error(`gateway timeout #${attempt}`);
+  };
+  const events: WorkerEvent[] = [];
+  const runtime = await startTestRuntime(t, fastRetries, { handler, onWorkerEvent: (e) => events.push(e) });
+  const body = webhookBody();
+  await postWebhook(runtime.url, body);
+  const view = await waitFor(async () => {
+    const v = await viewOf(runtime.url, body.transaction_id as string);
+    return v.status === 'PROCESSED' ? v : null;
+  });
+  assert.deepEqual(calls, [1, 2, 3]);
+  assert.equal(view.attempts, 3);
+  assert.equal(view.last_error, 'Error: gateway timeout #2');
+  const retries = events.filter((e) => e.type === 'retry-scheduled');
+  assert.equal(retries.length, 2);
+});
+
+test('retries end in FAILED after MAX_ATTEMPTS, and a requeue processes it again', async (t) => {
+  let healthy = false;
+  const handler: ProcessTransaction = async () => {
+    if (!healthy) throw new Error('downstream unavailable');
+  };
+  const runtime = await startTestRuntime(t, fastRetries, { handler });
+  const body = webhookBody();
+  const id = body.transaction_id as string;
+  await postWebhook(runtime.url, body);
+  const failed = await waitFor(async () => {
+    const v = await viewOf(runtime.url, id);
+    return v.status === 'FAILED' ? v : null;
+  });
+  assert.equal(failed.attempts, 3);
+  assert.equal(failed.last_error, 'Error: downstream unavailable');
+  assert.equal(failed.processed_at, null);
+
+  healthy = true;
+  const requeued = await request(runtime.url, 'POST', `/v1/transactions/${id}/retry`);
+  assert.equal(requeued.status, 202);
+  assert.deepEqual(requeued.body, { transaction_id: id, status: 'RECEIVED' });
+  const done = await waitFor(async () => {
+    const v = await viewOf(runtime.url, id);
+    return v.status === 'PROCESSED' ? v : null;
+  });
+  assert.equal(done.attempts, 1);
+});
+
+test('a PermanentError fails the transaction at once', async (t) => {
+  let calls = 0;
+  const handler: ProcessTransaction = async () => {
+    calls++;
+    throw new PermanentError('card declined');
+  };
+  const runtime = await startTestRuntime(t, fastRetries, { handler });
+  const body = webhookBody();
+  await postWebhook(runtime.url, body);
+  const failed = await waitFor(async () => {
+    const v = await viewOf(runtime.url, body.transaction_id as string);
+    return v.status === 'FAILED' ? v : null;
+  });
+  assert.equal(failed.attempts, 1);
+  assert.equal(failed.last_error, 'PermanentError: card declined');
+  assert.equal(calls, 1);
+});

@@ -1,0 +1,48 @@
+/** One schema change of the PostgreSQL store. */
+export interface PostgresMigration {
+  /** Position in the history; strictly increasing, never reused or renumbered once released. */
+  readonly version: number;
+  /** A short description, recorded next to the version in `schema_migrations`. */
+  readonly name: string;
+  /**
+   * The statements, run in one transaction with `search_path` set to the store's schema, so they
+   * name tables without a schema. Kept in TypeScript because tsc would not copy .sql files to dist.
+   */
+  readonly sql: string;
+}
+
+/**
+ * Schema migrations for the PostgreSQL store, in order. `PostgresStore.ready()` applies the ones
+ * missing from the schema's `schema_migrations` table under an advisory lock. Append new entries;
+ * never edit one that has been released, since databases that ran it will not run it again.
+ */
+export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
+  {
+    version: 1,
+    name: 'create transactions',
+    sql: `
+      CREATE TABLE transactions (
+        transaction_id      text PRIMARY KEY,
+        source_account      text NOT NULL,
+        destination_account text NOT NULL,
+        amount              numeric NOT NULL,
+        currency            text NOT NULL,
+        status              text NOT NULL CHECK (status IN ('RECEIVED', 'PROCESSING', 'PROCESSED', 'FAILED')),
+        created_at          timestamptz NOT NULL,
+        updated_at          timestamptz NOT NULL,
+        processed_at        timestamptz,
+        attempts            integer NOT NULL DEFAULT 0,
+        available_at        timestamptz NOT NULL,
+        lease_owner         text,
+        lease_expires_at    timestamptz,
+        last_error          text,
+        delivery_id         text,
+        request_id          text,
+        payload             text NOT NULL
+      );
+      -- The recovery sweep scans only these two small subsets; finished rows stay out of both indexes.
+      CREATE INDEX transactions_received_due ON transactions (available_at) WHERE status = 'RECEIVED';
+      CREATE INDEX transactions_lease_due ON transactions (lease_expires_at) WHERE status = 'PROCESSING';
+    `,
+  },
+];

@@ -1,0 +1,448 @@
+import pg from 'pg';
+import {
+  type NewTransaction,
+  TRANSACTION_STATUSES,
+  type TransactionRecord,
+  type TransactionStatus,
+} from '../../domain/transaction.js';
+import type {
+  Claim,
+  DueQuery,
+  DueTransaction,
+  InsertOutcome,
+  TransactionStore,
+} from '../transaction-store.js';
+import { POSTGRES_MIGRATIONS } from './postgres-migrations.js';
+
+/** Options of {@link PostgresStore}. */
+export interface PostgresStoreOptions {
+  /** `postgres://user:password@host:port/database`; query parameters such as `sslmode` apply. */
+  connectionString: string;
+  /**
+   * Schema holding the store's tables, created at `ready()` if missing. Default `public`. Letters,
+   * digits and `_`, not starting with a digit; case is kept (the name is always quoted).
+   */
+  schema?: string;
+  /** Most connections the store's pool opens at once. Default 10. */
+  poolSize?: number;
+  /**
+   * Called when an idle pooled connection fails (server restart, network cut). Default: ignored,
+   * since the pool discards that connection and the next query opens a new one.
+   */
+  onIdleError?: (error: Error) => void;
+}
+
+/** Default {@link PostgresStoreOptions.poolSize}. */
+export const DEFAULT_POSTGRES_POOL_SIZE = 10;
+
+const SCHEMA_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
+
+// First key of the two-key advisory lock that serializes migrations; the second is the schema's hash,
+// so stores in different schemas (parallel test files) migrate without waiting for each other.
+const MIGRATION_LOCK_KEY = 0x77656268;
+
+const COLUMNS = [
+  'transaction_id',
+  'source_account',
+  'destination_account',
+  'amount',
+  'currency',
+  'status',
+  'created_at',
+  'updated_at',
+  'processed_at',
+  'attempts',
+  'available_at',
+  'lease_owner',
+  'lease_expires_at',
+  'last_error',
+  'delivery_id',
+  'request_id',
+  'payload',
+] as const;
+
+// Columns are listed rather than `*`, so a process still running older code keeps working while a
+// newer one adds columns during a rolling deploy.
+const SELECTED = COLUMNS.join(', ');
+
+interface Row {
+  transaction_id: string;
+  source_account: string;
+  destination_account: string;
+  /** `numeric` arrives as a string, so no digit is lost on the way. */
+  amount: string;
+  currency: string;
+  status: TransactionStatus;
+  created_at: Date;
+  updated_at: Date;
+  processed_at: Date | null;
+  attempts: number;
+  available_at: Date;
+  lease_owner: string | null;
+  lease_expires_at: Date | null;
+  last_error: string | null;
+  delivery_id: string | null;
+  request_id: string | null;
+  payload: string;
+}
+
+function toRecord(row: Row): TransactionRecord {
+  return {
+    transactionId: row.transaction_id,
+    sourceAccount: row.source_account,
+    destinationAccount: row.destination_account,
+    amount: Number(row.amount),
+    currency: row.currency,
+    status: row.status,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    processedAt: row.processed_at,
+    attempts: row.attempts,
+    availableAt: row.available_at,
+    leaseOwner: row.lease_owner,
+    leaseExpiresAt: row.lease_expires_at,
+    lastError: row.last_error,
+    deliveryId: row.delivery_id,
+    requestId: row.request_id,
+    payload: row.payload,
+  };
+}
+
+function newRecord(item: NewTransaction): TransactionRecord {
+  const { receivedAt, ...fields } = item;
+  return {
+    ...fields,
+    status: 'RECEIVED',
+    createdAt: receivedAt,
+    updatedAt: receivedAt,
+    processedAt: null,
+    attempts: 0,
+    availableAt: receivedAt,
+    leaseOwner: null,
+    leaseExpiresAt: null,
+    lastError: null,
+  };
+}
+
+/** The schema name, validated and double-quoted for use in SQL text. */
+function quoteSchema(schema: string): string {
+  if (!SCHEMA_NAME.test(schema)) {
+    throw new Error(`Invalid PostgreSQL schema name ${JSON.stringify(schema)}: use letters, digits and _`);
+  }
+  return `"${schema}"`;
+}
+
+/** Every statement the store runs, with the schema-qualified table name baked in. */
+function statements(schema: string) {
+  const table = `${schema}.transactions`;
+  const leased = `transaction_id = $1 AND status = 'PROCESSING' AND lease_owner = $2`;
+  return {
+    // unnest() keeps the statement at nine parameters whatever the batch size (the protocol caps a
+    // statement at 65535), and the whole batch is still one atomic insert-if-absent.
+    insertMany: `
+      INSERT INTO ${table} (transaction_id, source_account, destination_account, amount, currency, status,
+                            created_at, updated_at, available_at, delivery_id, request_id, payload)
+      SELECT id, source, destination, amount, currency, 'RECEIVED',
+             received_at, received_at, received_at, delivery_id, request_id, payload
+        FROM unnest($1::text[], $2::text[], $3::text[], $4::numeric[], $5::text[], $6::timestamptz[],
+                    $7::text[], $8::text[], $9::text[])
+             AS item (id, source, destination, amount, currency, received_at, delivery_id, request_id, payload)
+      ON CONFLICT (transaction_id) DO NOTHING
+      RETURNING transaction_id`,
+    getMany: `SELECT ${SELECTED} FROM ${table} WHERE transaction_id = ANY($1::text[])`,
+    get: `SELECT ${SELECTED} FROM ${table} WHERE transaction_id = $1`,
+    // The locking subquery reads the status the row has just before this update (after waiting for
+    // any concurrent claimer), which RETURNING alone cannot show: it sees only the new row.
+    claim: `
+      UPDATE ${table} AS t
+         SET status = 'PROCESSING', lease_owner = $2, lease_expires_at = $4,
+             attempts = t.attempts + 1, updated_at = $3
+        FROM (SELECT transaction_id, status FROM ${table} WHERE transaction_id = $1 FOR UPDATE) AS previous
+       WHERE t.transaction_id = previous.transaction_id
+         AND ((t.status = 'RECEIVED' AND t.available_at <= $3)
+           OR (t.status = 'PROCESSING' AND t.lease_expires_at <= $3))
+      RETURNING ${COLUMNS.map((c) => `t.${c}`).join(', ')}, previous.status AS previous_status`,
+    renewLeases: `
+      UPDATE ${table} SET lease_expires_at = $3
+       WHERE transaction_id = ANY($1::text[]) AND status = 'PROCESSING' AND lease_owner = $2
+      RETURNING transaction_id`,
+    complete: `
+      UPDATE ${table}
+         SET status = 'PROCESSED', processed_at = $3, updated_at = $3, lease_owner = NULL, lease_expires_at = NULL
+       WHERE ${leased}`,
+    retryLater: `
+      UPDATE ${table}
+         SET status = 'RECEIVED', last_error = $3, available_at = $4, updated_at = $5,
+             lease_owner = NULL, lease_expires_at = NULL
+       WHERE ${leased}`,
+    fail: `
+      UPDATE ${table}
+         SET status = 'FAILED', last_error = $3, updated_at = $4, lease_owner = NULL, lease_expires_at = NULL
+       WHERE ${leased}`,
+    release: `
+      UPDATE ${table}
+         SET status = 'RECEIVED', attempts = GREATEST(attempts - 1, 0), available_at = $3, updated_at = $3,
+             lease_owner = NULL, lease_expires_at = NULL
+       WHERE ${leased}`,
+    requeue: `
+      UPDATE ${table} SET status = 'RECEIVED', attempts = 0, available_at = $2, updated_at = $2
+       WHERE transaction_id = $1 AND status = 'FAILED'
+      RETURNING ${SELECTED}`,
+    // Both scans use their partial index; RECEIVED rows come first, as in the SQLite store.
+    findDue: `
+      SELECT transaction_id, attempts FROM (
+        (SELECT transaction_id, attempts, 0 AS kind, available_at AS due_at FROM ${table}
+          WHERE status = 'RECEIVED' AND available_at <= $1 ORDER BY available_at LIMIT $3)
+        UNION ALL
+        (SELECT transaction_id, attempts, 1 AS kind, lease_expires_at AS due_at FROM ${table}
+          WHERE status = 'PROCESSING' AND lease_expires_at <= $2 ORDER BY lease_expires_at LIMIT $3)
+      ) AS due
+      ORDER BY kind, due_at
+      LIMIT $3`,
+    leaseOwners: `
+      SELECT DISTINCT lease_owner FROM ${table} WHERE status = 'PROCESSING' AND lease_owner IS NOT NULL`,
+    expireLeases: `
+      UPDATE ${table} SET lease_expires_at = $2 WHERE status = 'PROCESSING' AND lease_owner = $1`,
+    countByStatus: `SELECT status, count(*)::int AS n FROM ${table} GROUP BY status`,
+  };
+}
+
+/**
+ * Creates the schema if missing and applies the migrations it lacks, in one transaction holding an
+ * advisory lock, so processes starting together migrate one after another and the later ones find
+ * nothing to do. Existing objects are looked up rather than created `IF NOT EXISTS`, because those
+ * still require the CREATE privilege: a role limited to reading and writing rows can start the
+ * service once `npm run migrate` has run with an owner's role.
+ */
+async function migrate(client: pg.PoolClient, schemaName: string, schema: string): Promise<void> {
+  await client.query('BEGIN');
+  try {
+    // Transaction-scoped: released at COMMIT or ROLLBACK, even if this process dies mid-way.
+    await client.query('SELECT pg_advisory_xact_lock($1::int, hashtext($2))', [
+      MIGRATION_LOCK_KEY,
+      schemaName,
+    ]);
+    const found = await client.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [schemaName]);
+    if (found.rowCount === 0) await client.query(`CREATE SCHEMA ${schema}`);
+    const tracked = await client.query<{ exists: boolean }>('SELECT to_regclass($1) IS NOT NULL AS exists', [
+      `${schema}.schema_migrations`,
+    ]);
+    if (!tracked.rows[0]?.exists) {
+      await client.query(
+        `CREATE TABLE ${schema}.schema_migrations (
+           version    integer PRIMARY KEY,
+           name       text NOT NULL,
+           applied_at timestamptz NOT NULL
+         )`,
+      );
+    }
+    const applied = await client.query<{ version: number }>(
+      `SELECT version FROM ${schema}.schema_migrations`,
+    );
+    const done = new Set(applied.rows.map((r) => r.version));
+    const pending = POSTGRES_MIGRATIONS.filter((m) => !done.has(m.version));
+    if (pending.length > 0) {
+      await client.query(`SELECT set_config('search_path', $1, true)`, [schema]);
+      for (const migration of pending) {
+        await client.query(migration.sql);
+        await client.query(
+          `INSERT INTO ${schema}.schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)`,
+          [migration.version, migration.name, new Date()],
+        );
+      }
+    }
+    await client.query('COMMIT');
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  }
+}
+
+/**
+ * Transaction store on PostgreSQL (node-postgres). The store owns its connection pool: `ready()`
+ * opens it and migrates the schema, `close()` ends it. Every state change is one conditional
+ * statement; times come from this process's clock (`Date.now()`), as in the other stores, so
+ * processes on different stores or hosts with a skewed database clock agree on leases.
+ */
+export class PostgresStore implements TransactionStore {
+  readonly #schemaName: string;
+  readonly #schema: string;
+  readonly #sql: ReturnType<typeof statements>;
+  #pool: pg.Pool | undefined;
+  #opening: Promise<void> | undefined;
+
+  constructor(private readonly options: PostgresStoreOptions) {
+    this.#schemaName = options.schema ?? 'public';
+    this.#schema = quoteSchema(this.#schemaName);
+    this.#sql = statements(this.#schema);
+  }
+
+  async ready(): Promise<void> {
+    if (this.#pool) return;
+    this.#opening ??= this.open().finally(() => {
+      this.#opening = undefined;
+    });
+    await this.#opening;
+  }
+
+  private async open(): Promise<void> {
+    const pool = new pg.Pool({
+      connectionString: this.options.connectionString,
+      max: this.options.poolSize ?? DEFAULT_POSTGRES_POOL_SIZE,
+    });
+    // Without a listener, an idle connection's error would be thrown as an uncaught exception.
+    pool.on('error', (error) => this.options.onIdleError?.(error));
+    try {
+      const client = await pool.connect();
+      try {
+        await migrate(client, this.#schemaName, this.#schema);
+      } finally {
+        client.release();
+      }
+    } catch (error) {
+      await pool.end().catch(() => undefined);
+      throw error;
+    }
+    this.#pool = pool;
+  }
+
+  async close(): Promise<void> {
+    await this.#opening?.catch(() => undefined);
+    const pool = this.#pool;
+    this.#pool = undefined;
+    await pool?.end();
+  }
+
+  async ping(): Promise<void> {
+    await this.pool.query('SELECT 1');
+  }
+
+  private get pool(): pg.Pool {
+    if (!this.#pool) throw new Error('PostgresStore used before ready()');
+    return this.#pool;
+  }
+
+  async insertMany(items: readonly NewTransaction[]): Promise<InsertOutcome[]> {
+    if (items.length === 0) return [];
+    // A repeated id is a duplicate of its first occurrence, so only first occurrences are offered.
+    const firsts = new Map<string, NewTransaction>();
+    for (const item of items) if (!firsts.has(item.transactionId)) firsts.set(item.transactionId, item);
+    const batch = [...firsts.values()];
+    const { rows: created } = await this.pool.query<{ transaction_id: string }>(this.#sql.insertMany, [
+      batch.map((i) => i.transactionId),
+      batch.map((i) => i.sourceAccount),
+      batch.map((i) => i.destinationAccount),
+      batch.map((i) => String(i.amount)),
+      batch.map((i) => i.currency),
+      batch.map((i) => i.receivedAt),
+      batch.map((i) => i.deliveryId),
+      batch.map((i) => i.requestId),
+      batch.map((i) => i.payload),
+    ]);
+    const records = new Map<string, TransactionRecord>();
+    const inserted = new Set<string>();
+    for (const { transaction_id: id } of created) {
+      inserted.add(id);
+      records.set(id, newRecord(firsts.get(id)!));
+    }
+    const existing = batch.filter((i) => !inserted.has(i.transactionId)).map((i) => i.transactionId);
+    if (existing.length > 0) {
+      // No row is ever deleted, so a row that made the insert skip an id is still there to read.
+      const { rows } = await this.pool.query<Row>(this.#sql.getMany, [existing]);
+      for (const row of rows) records.set(row.transaction_id, toRecord(row));
+    }
+    const seen = new Set<string>();
+    return items.map((item) => {
+      const id = item.transactionId;
+      const record = records.get(id);
+      if (!record) throw new Error(`Transaction ${id} was neither inserted nor found`);
+      const first = !seen.has(id);
+      seen.add(id);
+      return { inserted: first && inserted.has(id), record };
+    });
+  }
+
+  async get(transactionId: string): Promise<TransactionRecord | null> {
+    const { rows } = await this.pool.query<Row>(this.#sql.get, [transactionId]);
+    return rows[0] ? toRecord(rows[0]) : null;
+  }
+
+  async claim(transactionId: string, owner: string, leaseMs: number): Promise<Claim | null> {
+    const now = Date.now();
+    const { rows } = await this.pool.query<Row & { previous_status: TransactionStatus }>(this.#sql.claim, [
+      transactionId,
+      owner,
+      new Date(now),
+      new Date(now + leaseMs),
+    ]);
+    const row = rows[0];
+    return row ? { record: toRecord(row), reclaimed: row.previous_status === 'PROCESSING' } : null;
+  }
+
+  async renewLeases(transactionIds: readonly string[], owner: string, leaseMs: number): Promise<string[]> {
+    if (transactionIds.length === 0) return [];
+    const { rows } = await this.pool.query<{ transaction_id: string }>(this.#sql.renewLeases, [
+      transactionIds,
+      owner,
+      new Date(Date.now() + leaseMs),
+    ]);
+    const held = new Set(rows.map((r) => r.transaction_id));
+    return transactionIds.filter((id) => held.has(id));
+  }
+
+  async complete(transactionId: string, owner: string): Promise<boolean> {
+    return this.changed(this.#sql.complete, [transactionId, owner, new Date()]);
+  }
+
+  async retryLater(transactionId: string, owner: string, error: string, availableAt: Date): Promise<boolean> {
+    return this.changed(this.#sql.retryLater, [transactionId, owner, error, availableAt, new Date()]);
+  }
+
+  async fail(transactionId: string, owner: string, error: string): Promise<boolean> {
+    return this.changed(this.#sql.fail, [transactionId, owner, error, new Date()]);
+  }
+
+  async release(transactionId: string, owner: string): Promise<boolean> {
+    return this.changed(this.#sql.release, [transactionId, owner, new Date()]);
+  }
+
+  private async changed(text: string, values: unknown[]): Promise<boolean> {
+    const { rowCount } = await this.pool.query(text, values);
+    return rowCount === 1;
+  }
+
+  async requeue(transactionId: string): Promise<TransactionRecord | null> {
+    const { rows } = await this.pool.query<Row>(this.#sql.requeue, [transactionId, new Date()]);
+    return rows[0] ? toRecord(rows[0]) : null;
+  }
+
+  async findDue(query: DueQuery): Promise<DueTransaction[]> {
+    if (query.limit <= 0) return [];
+    const { rows } = await this.pool.query<{ transaction_id: string; attempts: number }>(this.#sql.findDue, [
+      query.receivedBefore,
+      query.leaseExpiredBefore,
+      query.limit,
+    ]);
+    return rows.map((r) => ({ transactionId: r.transaction_id, attempts: r.attempts }));
+  }
+
+  async leaseOwners(): Promise<string[]> {
+    const { rows } = await this.pool.query<{ lease_owner: string }>(this.#sql.leaseOwners);
+    return rows.map((r) => r.lease_owner);
+  }
+
+  async expireLeases(owner: string): Promise<number> {
+    const { rowCount } = await this.pool.query(this.#sql.expireLeases, [owner, new Date()]);
+    return rowCount ?? 0;
+  }
+
+  async countByStatus(): Promise<Record<TransactionStatus, number>> {
+    const counts = Object.fromEntries(TRANSACTION_STATUSES.map((s) => [s, 0])) as Record<
+      TransactionStatus,
+      number
+    >;
+    const { rows } = await this.pool.query<{ status: TransactionStatus; n: number }>(this.#sql.countByStatus);
+    for (const { status, n } of rows) counts[status] = n;
+    return counts;
+  }
+}

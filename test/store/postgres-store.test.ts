@@ -1,0 +1,136 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, type TestContext, test } from 'node:test';
+import pg from 'pg';
+import { POSTGRES_MIGRATIONS } from '../../src/store/postgres/postgres-migrations.js';
+import { PostgresStore } from '../../src/store/postgres/postgres-store.js';
+import { newTransaction } from '../helpers/sample-transaction.js';
+import { skipUnlessReachable, TEST_DATABASE_URL } from '../helpers/services.js';
+import { storeContract } from './store-contract.js';
+
+const skip = await skipUnlessReachable('postgres', TEST_DATABASE_URL);
+
+// One connection for creating and dropping test schemas, opened only if the tests run.
+let admin: pg.Pool | undefined;
+const adminPool = () => {
+  admin ??= new pg.Pool({ connectionString: TEST_DATABASE_URL, max: 1 });
+  return admin;
+};
+after(() => admin?.end());
+
+/**
+ * A schema no other test uses, and a way to open stores in it. When the test ends its stores are
+ * closed, then the schema is dropped with everything in it.
+ */
+function freshSchema(t: TestContext) {
+  const name = `test_store_${randomUUID().replaceAll('-', '')}`;
+  const stores: PostgresStore[] = [];
+  t.after(async () => {
+    await Promise.all(stores.map((s) => s.close()));
+    await adminPool().query(`DROP SCHEMA IF EXISTS "${name}" CASCADE`);
+  });
+  const newStore = () => {
+    const store = new PostgresStore({ connectionString: TEST_DATABASE_URL, schema: name, poolSize: 4 });
+    stores.push(store);
+    return store;
+  };
+  return { name, newStore };
+}
+
+storeContract(
+  'postgres',
+  async (t) => {
+    const store = freshSchema(t).newStore();
+    await store.ready();
+    return store;
+  },
+  { skip },
+);
+
+test('postgres store: migration versions are unique and increasing', () => {
+  const versions = POSTGRES_MIGRATIONS.map((m) => m.version);
+  assert.ok(versions.length > 0);
+  assert.deepEqual(
+    versions,
+    [...new Set(versions)].sort((a, b) => a - b),
+  );
+});
+
+test('postgres store: rejects a schema name that would need escaping', () => {
+  for (const schema of ['', 'a"b', 'x; DROP TABLE y', '1abc', 'with space']) {
+    assert.throws(() => new PostgresStore({ connectionString: TEST_DATABASE_URL, schema }), /schema name/);
+  }
+});
+
+test('postgres store: four stores migrate one fresh schema at once, and again harmlessly', {
+  skip,
+}, async (t) => {
+  const schema = freshSchema(t);
+  const stores = Array.from({ length: 4 }, () => schema.newStore());
+  await Promise.all(stores.map((s) => s.ready()));
+  const later = schema.newStore();
+  await later.ready();
+  await later.close();
+  await later.ready();
+
+  const { rows } = await adminPool().query<{ version: number; name: string }>(
+    `SELECT version, name FROM "${schema.name}".schema_migrations ORDER BY version`,
+  );
+  assert.deepEqual(
+    rows,
+    POSTGRES_MIGRATIONS.map(({ version, name }) => ({ version, name })),
+  );
+  const item = newTransaction();
+  await stores[0]!.insertMany([item]);
+  for (const store of [...stores, later]) {
+    assert.equal((await store.get(item.transactionId))?.transactionId, item.transactionId);
+  }
+});
+
+test('postgres store: stores in different schemas do not see each other', { skip }, async (t) => {
+  const [a, b] = [freshSchema(t).newStore(), freshSchema(t).newStore()];
+  await Promise.all([a.ready(), b.ready()]);
+  const item = newTransaction();
+  assert.equal((await a.insertMany([item]))[0]?.inserted, true);
+  assert.equal(await b.get(item.transactionId), null);
+  assert.equal((await b.insertMany([item]))[0]?.inserted, true);
+});
+
+test('postgres store: a batch of 500 with repeats inside and across batches keeps first deliveries', {
+  skip,
+}, async (t) => {
+  const store = freshSchema(t).newStore();
+  await store.ready();
+  const earlier = Array.from({ length: 50 }, (_, i) => newTransaction({ amount: 1000 + i }));
+  await store.insertMany(earlier);
+
+  const fresh = Array.from({ length: 350 }, (_, i) => newTransaction({ amount: i + 0.01 }));
+  const batch = [...fresh];
+  // 50 ids already stored, then 100 repeats of ids earlier in this batch, spread through it.
+  for (const [i, item] of earlier.entries()) batch.splice(i * 7, 0, { ...item, amount: 1 });
+  for (let i = 0; i < 100; i++) {
+    const original = fresh[(i * 13) % fresh.length]!;
+    const at = batch.indexOf(original) + 1 + (i % 5);
+    batch.splice(at, 0, { ...original, amount: 2, payload: '{"repeat":true}' });
+  }
+  assert.equal(batch.length, 500);
+
+  const outcomes = await store.insertMany(batch);
+  assert.equal(outcomes.length, 500);
+  const seen = new Set(earlier.map((i) => i.transactionId));
+  for (const [i, item] of batch.entries()) {
+    const outcome = outcomes[i]!;
+    assert.equal(outcome.record.transactionId, item.transactionId, `outcome ${i} is in input order`);
+    assert.equal(outcome.inserted, !seen.has(item.transactionId), `outcome ${i} inserted`);
+    seen.add(item.transactionId);
+    assert.notEqual(outcome.record.amount, 1, 'a stored row is never overwritten');
+    assert.notEqual(outcome.record.amount, 2, 'a repeat within the batch reports the first occurrence');
+  }
+  assert.equal(outcomes.filter((o) => o.inserted).length, 350);
+  assert.equal((await store.countByStatus()).RECEIVED, 400);
+  for (const item of [...earlier, ...fresh]) {
+    const stored = await store.get(item.transactionId);
+    assert.equal(stored?.amount, item.amount);
+    assert.equal(stored?.payload, item.payload);
+  }
+});

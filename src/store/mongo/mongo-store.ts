@@ -1,0 +1,437 @@
+import { type Collection, Decimal128, type Filter, MongoBulkWriteError, MongoClient } from 'mongodb';
+import {
+  type NewTransaction,
+  TRANSACTION_STATUSES,
+  type TransactionRecord,
+  type TransactionStatus,
+} from '../../domain/transaction.js';
+import type {
+  Claim,
+  DueQuery,
+  DueTransaction,
+  InsertOutcome,
+  TransactionStore,
+} from '../transaction-store.js';
+
+/** Options of {@link MongoStore}. */
+export interface MongoStoreOptions {
+  /** `mongodb://` or `mongodb+srv://` URL; its query options (pool size, TLS, replica set) apply. */
+  url: string;
+  /** Database holding the collection. */
+  database: string;
+  /** Collection of transactions. Default `transactions`. */
+  collection?: string;
+}
+
+/** One transaction as stored: the field names of the SQL stores' columns, as the original service had. */
+interface TransactionDocument {
+  transaction_id: string;
+  source_account: string;
+  destination_account: string;
+  /** Decimal128 keeps the decimal digits given; a double would already be exact, but not queryable as money. */
+  amount: Decimal128;
+  currency: string;
+  status: TransactionStatus;
+  created_at: Date;
+  updated_at: Date;
+  processed_at: Date | null;
+  attempts: number;
+  available_at: Date;
+  lease_owner: string | null;
+  lease_expires_at: Date | null;
+  last_error: string | null;
+  delivery_id: string | null;
+  request_id: string | null;
+  payload: string;
+}
+
+const DUPLICATE_KEY = 11000;
+
+// Filters below are built only from these checked values. A caller object reaching a filter could
+// carry operators (`{ $ne: null }` as an id would match any document), so anything that is not a
+// plain string, finite number or valid Date is refused before it gets near the driver.
+function text(value: unknown, name: string): string {
+  if (typeof value !== 'string') throw new TypeError(`${name} must be a string`);
+  return value;
+}
+
+function nullableText(value: unknown, name: string): string | null {
+  return value === null ? null : text(value, name);
+}
+
+function finite(value: unknown, name: string): number {
+  if (typeof value !== 'number' || !Number.isFinite(value))
+    throw new TypeError(`${name} must be a finite number`);
+  return value;
+}
+
+function instant(value: unknown, name: string): Date {
+  if (!(value instanceof Date) || Number.isNaN(value.getTime()))
+    throw new TypeError(`${name} must be a valid Date`);
+  return new Date(value.getTime());
+}
+
+function toDocument(item: NewTransaction): TransactionDocument {
+  const receivedAt = instant(item.receivedAt, 'receivedAt');
+  return {
+    transaction_id: text(item.transactionId, 'transactionId'),
+    source_account: text(item.sourceAccount, 'sourceAccount'),
+    destination_account: text(item.destinationAccount, 'destinationAccount'),
+    amount: Decimal128.fromString(String(finite(item.amount, 'amount'))),
+    currency: text(item.currency, 'currency'),
+    status: 'RECEIVED',
+    created_at: receivedAt,
+    updated_at: receivedAt,
+    processed_at: null,
+    attempts: 0,
+    available_at: receivedAt,
+    lease_owner: null,
+    lease_expires_at: null,
+    last_error: null,
+    delivery_id: nullableText(item.deliveryId, 'deliveryId'),
+    request_id: nullableText(item.requestId, 'requestId'),
+    payload: text(item.payload, 'payload'),
+  };
+}
+
+function toRecord(doc: TransactionDocument): TransactionRecord {
+  return {
+    transactionId: doc.transaction_id,
+    sourceAccount: doc.source_account,
+    destinationAccount: doc.destination_account,
+    // Shortest decimal text in, so the text out parses back to the same double.
+    amount: Number(doc.amount.toString()),
+    currency: doc.currency,
+    status: doc.status,
+    createdAt: doc.created_at,
+    updatedAt: doc.updated_at,
+    processedAt: doc.processed_at ?? null,
+    attempts: doc.attempts,
+    availableAt: doc.available_at,
+    leaseOwner: doc.lease_owner ?? null,
+    leaseExpiresAt: doc.lease_expires_at ?? null,
+    lastError: doc.last_error ?? null,
+    deliveryId: doc.delivery_id ?? null,
+    requestId: doc.request_id ?? null,
+    payload: doc.payload,
+  };
+}
+
+/**
+ * The batch positions an unordered insertMany skipped because the id already existed; rethrows
+ * any other failure, including a write concern error (the batch is then not known to be durable).
+ */
+function duplicatePositions(error: unknown): Set<number> {
+  if (!(error instanceof MongoBulkWriteError) || error.result.getWriteConcernError()) throw error;
+  const writeErrors = error.result.getWriteErrors();
+  if (writeErrors.length === 0 || writeErrors.some((e) => e.code !== DUPLICATE_KEY)) throw error;
+  return new Set(writeErrors.map((e) => e.index));
+}
+
+/**
+ * Transaction store on MongoDB (the official driver). The store owns its `MongoClient`: `ready()`
+ * connects and creates the indexes (a unique one on `transaction_id`, partial ones for the recovery
+ * sweep), `close()` disconnects. Writes use write concern `majority` with journaling, so a call
+ * resolves only once the write survives a crash or a failover. Every state change is one
+ * conditional single-document update; times come from this process's clock, as in the other stores.
+ *
+ * A batch insert is not one transaction here (that would need a replica set): each document is
+ * inserted atomically and independently. A batch cut short by an error is safe to offer again,
+ * since the documents already in are then reported as duplicates of themselves.
+ */
+export class MongoStore implements TransactionStore {
+  #client: MongoClient | undefined;
+  #collection: Collection<TransactionDocument> | undefined;
+  #opening: Promise<void> | undefined;
+
+  constructor(private readonly options: MongoStoreOptions) {}
+
+  async ready(): Promise<void> {
+    if (this.#client) return;
+    this.#opening ??= this.open().finally(() => {
+      this.#opening = undefined;
+    });
+    await this.#opening;
+  }
+
+  private async open(): Promise<void> {
+    const client = new MongoClient(this.options.url);
+    try {
+      await client.connect();
+      const collection = client
+        .db(this.options.database)
+        .collection<TransactionDocument>(this.options.collection ?? 'transactions', {
+          writeConcern: { w: 'majority', journal: true },
+        });
+      // Creating an index that exists with the same options is a no-op, so every start may do it.
+      await collection.createIndexes([
+        { key: { transaction_id: 1 }, name: 'transaction_id_unique', unique: true },
+        {
+          key: { available_at: 1 },
+          name: 'received_due',
+          partialFilterExpression: { status: 'RECEIVED' },
+        },
+        {
+          key: { lease_expires_at: 1 },
+          name: 'lease_due',
+          partialFilterExpression: { status: 'PROCESSING' },
+        },
+      ]);
+      this.#client = client;
+      this.#collection = collection;
+    } catch (error) {
+      await client.close().catch(() => undefined);
+      throw error;
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.#opening?.catch(() => undefined);
+    const client = this.#client;
+    this.#client = undefined;
+    this.#collection = undefined;
+    await client?.close();
+  }
+
+  async ping(): Promise<void> {
+    if (!this.#client) throw new Error('MongoStore used before ready()');
+    await this.#client.db(this.options.database).command({ ping: 1 });
+  }
+
+  private get collection(): Collection<TransactionDocument> {
+    if (!this.#collection) throw new Error('MongoStore used before ready()');
+    return this.#collection;
+  }
+
+  async insertMany(items: readonly NewTransaction[]): Promise<InsertOutcome[]> {
+    if (items.length === 0) return [];
+    // A repeated id is a duplicate of its first occurrence, so only first occurrences are offered.
+    const firsts = new Map<string, NewTransaction>();
+    for (const item of items) {
+      const id = text(item.transactionId, 'transactionId');
+      if (!firsts.has(id)) firsts.set(id, item);
+    }
+    const batch = [...firsts.values()];
+    const documents = batch.map(toDocument);
+    let skipped = new Set<number>();
+    try {
+      // Unordered: one existing id must not stop the rest of the batch from going in.
+      await this.collection.insertMany(documents, { ordered: false });
+    } catch (error) {
+      skipped = duplicatePositions(error);
+    }
+    const records = new Map<string, TransactionRecord>();
+    const inserted = new Set<string>();
+    const existing: string[] = [];
+    for (const [i, document] of documents.entries()) {
+      if (skipped.has(i)) {
+        existing.push(document.transaction_id);
+      } else {
+        inserted.add(document.transaction_id);
+        records.set(document.transaction_id, toRecord(document));
+      }
+    }
+    if (existing.length > 0) {
+      // No document is ever deleted, so the one that made the insert skip an id is still there.
+      const found = await this.collection.find({ transaction_id: { $in: existing } }).toArray();
+      for (const doc of found) records.set(doc.transaction_id, toRecord(doc));
+    }
+    const seen = new Set<string>();
+    return items.map((item) => {
+      const id = item.transactionId;
+      const record = records.get(id);
+      if (!record) throw new Error(`Transaction ${id} was neither inserted nor found`);
+      const first = !seen.has(id);
+      seen.add(id);
+      return { inserted: first && inserted.has(id), record };
+    });
+  }
+
+  async get(transactionId: string): Promise<TransactionRecord | null> {
+    const doc = await this.collection.findOne({ transaction_id: text(transactionId, 'transactionId') });
+    return doc ? toRecord(doc) : null;
+  }
+
+  async claim(transactionId: string, owner: string, leaseMs: number): Promise<Claim | null> {
+    const now = new Date();
+    const until = new Date(now.getTime() + finite(leaseMs, 'leaseMs'));
+    const leaseOwner = text(owner, 'owner');
+    // The document as it was just before the update: it tells whether an expired lease was taken
+    // over, and the update applied to it is fully known, so the new state needs no second read.
+    const before = await this.collection.findOneAndUpdate(
+      {
+        transaction_id: text(transactionId, 'transactionId'),
+        $or: [
+          { status: 'RECEIVED', available_at: { $lte: now } },
+          { status: 'PROCESSING', lease_expires_at: { $lte: now } },
+        ],
+      },
+      {
+        $set: { status: 'PROCESSING', lease_owner: leaseOwner, lease_expires_at: until, updated_at: now },
+        $inc: { attempts: 1 },
+      },
+      { returnDocument: 'before', includeResultMetadata: false },
+    );
+    if (!before) return null;
+    const record = toRecord(before);
+    return {
+      record: {
+        ...record,
+        status: 'PROCESSING',
+        leaseOwner,
+        leaseExpiresAt: until,
+        attempts: record.attempts + 1,
+        updatedAt: now,
+      },
+      reclaimed: before.status === 'PROCESSING',
+    };
+  }
+
+  async renewLeases(transactionIds: readonly string[], owner: string, leaseMs: number): Promise<string[]> {
+    if (transactionIds.length === 0) return [];
+    const filter: Filter<TransactionDocument> = {
+      transaction_id: { $in: transactionIds.map((id) => text(id, 'transactionId')) },
+      status: 'PROCESSING',
+      lease_owner: text(owner, 'owner'),
+    };
+    const until = new Date(Date.now() + finite(leaseMs, 'leaseMs'));
+    await this.collection.updateMany(filter, { $set: { lease_expires_at: until } });
+    // updateMany reports only counts; the same filter read right after names the leases still held.
+    const held = await this.collection
+      .find(filter, { projection: { _id: 0, transaction_id: 1 } })
+      .map((doc) => doc.transaction_id)
+      .toArray();
+    const heldIds = new Set(held);
+    return transactionIds.filter((id) => heldIds.has(id));
+  }
+
+  private leased(transactionId: string, owner: string): Filter<TransactionDocument> {
+    return {
+      transaction_id: text(transactionId, 'transactionId'),
+      status: 'PROCESSING',
+      lease_owner: text(owner, 'owner'),
+    };
+  }
+
+  async complete(transactionId: string, owner: string): Promise<boolean> {
+    const now = new Date();
+    const { matchedCount } = await this.collection.updateOne(this.leased(transactionId, owner), {
+      $set: {
+        status: 'PROCESSED',
+        processed_at: now,
+        updated_at: now,
+        lease_owner: null,
+        lease_expires_at: null,
+      },
+    });
+    return matchedCount === 1;
+  }
+
+  async retryLater(transactionId: string, owner: string, error: string, availableAt: Date): Promise<boolean> {
+    const { matchedCount } = await this.collection.updateOne(this.leased(transactionId, owner), {
+      $set: {
+        status: 'RECEIVED',
+        last_error: text(error, 'error'),
+        available_at: instant(availableAt, 'availableAt'),
+        updated_at: new Date(),
+        lease_owner: null,
+        lease_expires_at: null,
+      },
+    });
+    return matchedCount === 1;
+  }
+
+  async fail(transactionId: string, owner: string, error: string): Promise<boolean> {
+    const { matchedCount } = await this.collection.updateOne(this.leased(transactionId, owner), {
+      $set: {
+        status: 'FAILED',
+        last_error: text(error, 'error'),
+        updated_at: new Date(),
+        lease_owner: null,
+        lease_expires_at: null,
+      },
+    });
+    return matchedCount === 1;
+  }
+
+  async release(transactionId: string, owner: string): Promise<boolean> {
+    const now = new Date();
+    const { matchedCount } = await this.collection.updateOne(this.leased(transactionId, owner), {
+      $set: {
+        status: 'RECEIVED',
+        available_at: now,
+        updated_at: now,
+        lease_owner: null,
+        lease_expires_at: null,
+      },
+      // A PROCESSING document got there by a claim, which counted at least one attempt.
+      $inc: { attempts: -1 },
+    });
+    return matchedCount === 1;
+  }
+
+  async requeue(transactionId: string): Promise<TransactionRecord | null> {
+    const now = new Date();
+    const doc = await this.collection.findOneAndUpdate(
+      { transaction_id: text(transactionId, 'transactionId'), status: 'FAILED' },
+      { $set: { status: 'RECEIVED', attempts: 0, available_at: now, updated_at: now } },
+      { returnDocument: 'after', includeResultMetadata: false },
+    );
+    return doc ? toRecord(doc) : null;
+  }
+
+  async findDue(query: DueQuery): Promise<DueTransaction[]> {
+    const limit = Math.floor(finite(query.limit, 'limit'));
+    // limit(0) would mean "no limit" to MongoDB.
+    if (limit <= 0) return [];
+    const projection = { _id: 0, transaction_id: 1, attempts: 1 };
+    const toDue = (doc: { transaction_id: string; attempts: number }): DueTransaction => ({
+      transactionId: doc.transaction_id,
+      attempts: doc.attempts,
+    });
+    const received = await this.collection
+      .find(
+        { status: 'RECEIVED', available_at: { $lte: instant(query.receivedBefore, 'receivedBefore') } },
+        { projection, sort: { available_at: 1 }, limit },
+      )
+      .map(toDue)
+      .toArray();
+    if (received.length >= limit) return received;
+    const leases = await this.collection
+      .find(
+        {
+          status: 'PROCESSING',
+          lease_expires_at: { $lte: instant(query.leaseExpiredBefore, 'leaseExpiredBefore') },
+        },
+        { projection, sort: { lease_expires_at: 1 }, limit: limit - received.length },
+      )
+      .map(toDue)
+      .toArray();
+    return [...received, ...leases];
+  }
+
+  async leaseOwners(): Promise<string[]> {
+    const owners = await this.collection.distinct('lease_owner', { status: 'PROCESSING' });
+    return owners.filter((owner): owner is string => typeof owner === 'string');
+  }
+
+  async expireLeases(owner: string): Promise<number> {
+    const { matchedCount } = await this.collection.updateMany(
+      { status: 'PROCESSING', lease_owner: text(owner, 'owner') },
+      { $set: { lease_expires_at: new Date() } },
+    );
+    return matchedCount;
+  }
+
+  async countByStatus(): Promise<Record<TransactionStatus, number>> {
+    const counts = Object.fromEntries(TRANSACTION_STATUSES.map((s) => [s, 0])) as Record<
+      TransactionStatus,
+      number
+    >;
+    const groups = await this.collection
+      .aggregate<{ _id: TransactionStatus; n: number }>([{ $group: { _id: '$status', n: { $sum: 1 } } }])
+      .toArray();
+    for (const { _id, n } of groups) counts[_id] = n;
+    return counts;
+  }
+}

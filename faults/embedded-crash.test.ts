@@ -1,0 +1,52 @@
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
+import { type ServiceProcess, spawnService } from '../test/helpers/service-process.js';
+import { tempDir } from '../test/helpers/temp-dir.js';
+import { LEDGER_HANDLER, printReport, sendStream } from './fault-harness.js';
+import { verifyDelivery } from './verify-delivery.js';
+
+test('embedded mode: SIGKILL mid-stream and restart loses nothing and completes nothing twice', async (t) => {
+  const dir = tempDir(t);
+  const ledgerPath = join(dir, 'ledger.txt');
+  const env = {
+    SQLITE_PATH: join(dir, 'webhooks.db'),
+    PORT: '0',
+    PROCESS_DELAY_SECONDS: '1',
+    HANDLER_MODULE: LEDGER_HANDLER,
+    LEDGER_PATH: ledgerPath,
+    LOG_LEVEL: 'warn',
+  };
+  let service: ServiceProcess = await spawnService(t, 'all', { ...env, LOG_LEVEL: 'info' });
+  let url = service.url;
+  let lastFaultAt = Date.now();
+  const stream = await sendStream({
+    count: 300,
+    perSecond: 60,
+    target: () => url,
+    onSent: async (n) => {
+      if (n !== 150) return;
+      // Mid-stream, with ~60 transactions inside their 1-second handler and more arriving.
+      await service.kill('SIGKILL');
+      lastFaultAt = Date.now();
+      service = await spawnService(t, 'all', { ...env, LOG_LEVEL: 'info' });
+      url = service.url;
+    },
+  });
+  const store = new SqliteStore({ path: env.SQLITE_PATH, synchronous: 'NORMAL' });
+  await store.ready();
+  t.after(() => store.close());
+  const report = await verifyDelivery({
+    scenario: 'embedded: SIGKILL + restart',
+    statusOf: async (id) => (await store.get(id))?.status,
+    acknowledged: stream.acknowledged,
+    ledgerPath,
+    lastFaultAt,
+    deadlineMs: 90_000,
+  });
+  printReport(report);
+  assert.equal(report.acknowledged, 300);
+  assert.equal(report.lost, 0);
+  assert.equal(report.completedTwice, 0);
+});

@@ -1,11 +1,13 @@
 import { ConfigError, loadConfig, ROLES, type Role } from './config.js';
 import { createLogger } from './logger.js';
+import { runMigrateCommand } from './migrate-command.js';
 import { runRequeueCommand } from './requeue-command.js';
 import { startRuntime } from './runtime.js';
 
 /**
  * Entry point: `main.js [all|api|worker]` runs a role; `main.js requeue <transaction_id>` puts a
- * FAILED transaction back to RECEIVED. Configuration comes from the environment, validated once.
+ * FAILED transaction back to RECEIVED; `main.js migrate` brings the store's schema up to date.
+ * Configuration comes from the environment, validated once.
  */
 async function main(argv: string[]): Promise<void> {
   const [command = 'all', ...rest] = argv;
@@ -13,8 +15,14 @@ async function main(argv: string[]): Promise<void> {
     process.exitCode = await runRequeueCommand(rest, process.env);
     return;
   }
+  if (command === 'migrate') {
+    process.exitCode = await runMigrateCommand(rest, process.env);
+    return;
+  }
   if (!(ROLES as readonly string[]).includes(command)) {
-    console.error(`Unknown command "${command}": use ${ROLES.join(', ')} or requeue <transaction_id>`);
+    console.error(
+      `Unknown command "${command}": use ${ROLES.join(', ')}, migrate or requeue <transaction_id>`,
+    );
     process.exitCode = 2;
     return;
   }

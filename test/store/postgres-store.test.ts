@@ -134,3 +134,21 @@ test('postgres store: a batch of 500 with repeats inside and across batches keep
     assert.equal(stored?.payload, item.payload);
   }
 });
+
+test('postgres store: concurrent batches offering the same ids in opposite orders all succeed', {
+  skip,
+}, async (t) => {
+  const schema = freshSchema(t);
+  const [a, b] = [schema.newStore(), schema.newStore()];
+  await Promise.all([a.ready(), b.ready()]);
+  for (let round = 0; round < 5; round++) {
+    const items = Array.from({ length: 200 }, () => newTransaction());
+    const reversed = [...items].reverse();
+    const [forward, backward] = await Promise.all([a.insertMany(items), b.insertMany(reversed)]);
+    const winners = new Set(
+      [...forward, ...backward].filter((o) => o.inserted).map((o) => o.record.transactionId),
+    );
+    assert.equal(winners.size, 200);
+    assert.equal([...forward, ...backward].filter((o) => o.inserted).length, 200);
+  }
+});

@@ -138,7 +138,9 @@ function statements(schema: string) {
   const leased = `transaction_id = $1 AND status = 'PROCESSING' AND lease_owner = $2`;
   return {
     // unnest() keeps the statement at nine parameters whatever the batch size (the protocol caps a
-    // statement at 65535), and the whole batch is still one atomic insert-if-absent.
+    // statement at 65535), and the whole batch is still one atomic insert-if-absent. Rows go in by
+    // id order: an insert waits on a concurrent uncommitted insert of the same id, so two batches
+    // sharing ids in opposite orders would otherwise deadlock.
     insertMany: `
       INSERT INTO ${table} (transaction_id, source_account, destination_account, amount, currency, status,
                             created_at, updated_at, available_at, delivery_id, request_id, payload)
@@ -147,6 +149,7 @@ function statements(schema: string) {
         FROM unnest($1::text[], $2::text[], $3::text[], $4::numeric[], $5::text[], $6::timestamptz[],
                     $7::text[], $8::text[], $9::text[])
              AS item (id, source, destination, amount, currency, received_at, delivery_id, request_id, payload)
+       ORDER BY id
       ON CONFLICT (transaction_id) DO NOTHING
       RETURNING transaction_id`,
     getMany: `SELECT ${SELECTED} FROM ${table} WHERE transaction_id = ANY($1::text[])`,

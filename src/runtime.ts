@@ -3,6 +3,7 @@ import type { Config } from './config.js';
 import { loadHandler } from './handler/load-handler.js';
 import type { ProcessTransaction } from './handler/process-transaction.js';
 import { buildHttpApp } from './http/http-app.js';
+import { buildSenderVerifier } from './http/signatures/sender-verifier.js';
 import { IngestPipeline } from './ingest/ingest-pipeline.js';
 import type { Logger } from './logger.js';
 import { createQueue } from './queue/create-queue.js';
@@ -113,6 +114,8 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
         logger,
         bodyLimit: config.http.bodyLimit,
         apiKeys: config.apiKeys,
+        verifySender:
+          config.webhookSecrets.length > 0 ? buildSenderVerifier(config.webhookSecrets) : undefined,
       });
       if (options.listen ?? true) {
         address = await app.listen({ host: config.http.host, port: config.http.port });

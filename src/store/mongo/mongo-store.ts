@@ -122,7 +122,9 @@ function toRecord(doc: TransactionDocument): TransactionRecord {
  * any other failure, including a write concern error (the batch is then not known to be durable).
  */
 function duplicatePositions(error: unknown): Set<number> {
-  if (!(error instanceof MongoBulkWriteError) || error.result.getWriteConcernError()) throw error;
+  if (!(error instanceof MongoBulkWriteError)) throw error;
+  // The driver gives a batch's write concern failure the code of that failure, not of a write error.
+  if (error.code !== DUPLICATE_KEY || error.result.getWriteConcernError()) throw error;
   const writeErrors = error.result.getWriteErrors();
   if (writeErrors.length === 0 || writeErrors.some((e) => e.code !== DUPLICATE_KEY)) throw error;
   return new Set(writeErrors.map((e) => e.index));

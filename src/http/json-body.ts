@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import secureJson from 'secure-json-parse';
 import { HttpError } from './http-errors.js';
 
@@ -6,20 +6,161 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** The request body exactly as received, for signature verification. Set for JSON bodies. */
     rawBody?: Buffer;
+    /**
+     * The source text of each number directly inside a JSON object body, by key (`"amount": 1500.10`
+     * gives `amount -> "1500.10"`). Parsing to a double loses digits; this keeps what was sent.
+     */
+    bodyNumberText?: ReadonlyMap<string, string>;
   }
 }
 
+/**
+ * Deepest nesting of objects and arrays accepted in a body. Real webhook payloads nest a handful of
+ * levels; the limit keeps every recursive consumer of a stored payload (loggers, drivers, handlers)
+ * far from its stack limit.
+ */
+export const MAX_JSON_DEPTH = 32;
+
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const MINUS = 0x2d;
+const ZERO = 0x30;
+const NINE = 0x39;
+const NUMBER_CHAR = /[-+.0-9eE]/;
+
+interface Container {
+  /** Keys seen so far; null for an array. */
+  keys: Set<string> | null;
+  /** True between `{` or `,` and the next key in an object. */
+  expectingKey: boolean;
+}
+
+/** What {@link inspectJson} learnt about a body that JSON.parse alone does not tell. */
+interface JsonShape {
+  topLevelNumbers: Map<string, string>;
+}
+
 /**
- * Makes `application/json` the only accepted body type (anything else: 415) and keeps the raw
- * bytes next to the parsed body, because signatures are computed over the bytes as sent, not over
- * a re-serialisation. Invalid UTF-8 or JSON answers 400, an empty body is treated as absent; `__proto__` and `constructor.prototype`
- * keys are refused so that no parsed body can pollute prototypes.
+ * One pass over JSON text that JSON.parse will parse afterwards: refuses nesting deeper than
+ * {@link MAX_JSON_DEPTH} and duplicate keys in an object, and collects the source text of the top
+ * level's numbers. Duplicate keys are refused because parsers disagree on which copy wins (JSON.parse
+ * keeps the last, others the first), so a signed body could mean one amount to us and another to
+ * whoever reads the stored payload. Malformed text may go through unnoticed: JSON.parse rejects it.
+ */
+function inspectJson(text: string): JsonShape {
+  const stack: Container[] = [];
+  const topLevelNumbers = new Map<string, string>();
+  let topLevelKey = '';
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    const top = stack[stack.length - 1];
+    switch (c) {
+      case 0x7b: // {
+      case 0x5b: // [
+        if (stack.length >= MAX_JSON_DEPTH) {
+          throw new HttpError(400, `JSON body is nested deeper than ${MAX_JSON_DEPTH} levels`);
+        }
+        stack.push({ keys: c === 0x7b ? new Set() : null, expectingKey: c === 0x7b });
+        break;
+      case 0x7d: // }
+      case 0x5d: // ]
+        stack.pop();
+        break;
+      case 0x2c: // ,
+        if (top?.keys) top.expectingKey = true;
+        break;
+      case 0x3a: // :
+        if (top) top.expectingKey = false;
+        break;
+      case QUOTE: {
+        let end = i + 1;
+        while (end < text.length) {
+          const d = text.charCodeAt(end);
+          if (d === BACKSLASH) end += 2;
+          else if (d === QUOTE) break;
+          else end++;
+        }
+        if (top?.keys && top.expectingKey) {
+          let key: string;
+          try {
+            // Decoding the escapes makes "a" and "\u0061" the same key, as every parser sees them.
+            key = JSON.parse(text.slice(i, end + 1)) as string;
+          } catch {
+            throw new HttpError(400, 'Malformed JSON body');
+          }
+          if (top.keys.has(key)) throw new HttpError(400, 'JSON body has a duplicate key');
+          top.keys.add(key);
+          if (stack.length === 1) topLevelKey = key;
+        }
+        i = end;
+        break;
+      }
+      default:
+        if (
+          stack.length === 1 &&
+          top?.keys &&
+          !top.expectingKey &&
+          (c === MINUS || (c >= ZERO && c <= NINE))
+        ) {
+          let end = i + 1;
+          while (end < text.length && NUMBER_CHAR.test(text[end]!)) end++;
+          topLevelNumbers.set(topLevelKey, text.slice(i, end));
+          i = end - 1;
+        }
+    }
+  }
+  return { topLevelNumbers };
+}
+
+/**
+ * The media type parameters that would make us misread the bytes: a charset other than UTF-8 (JSON
+ * is UTF-8, RFC 8259, and decoding latin1 as UTF-8 would store something else than was signed).
+ */
+function unsupportedEncoding(request: FastifyRequest): string | null {
+  const contentType = request.headers['content-type'] ?? '';
+  for (const parameter of contentType.split(';').slice(1)) {
+    const eq = parameter.indexOf('=');
+    const name = parameter
+      .slice(0, eq < 0 ? undefined : eq)
+      .trim()
+      .toLowerCase();
+    const value =
+      eq < 0
+        ? ''
+        : parameter
+            .slice(eq + 1)
+            .trim()
+            .replace(/^"(.*)"$/, '$1')
+            .toLowerCase();
+    if (name === 'charset' && value !== 'utf-8' && value !== 'utf8') {
+      return 'Unsupported Media Type: JSON must be sent as UTF-8';
+    }
+  }
+  const encoding = request.headers['content-encoding'];
+  if (encoding !== undefined && encoding.trim().toLowerCase() !== 'identity') {
+    return 'Unsupported Media Type: Content-Encoding is not supported';
+  }
+  return null;
+}
+
+/**
+ * Makes `application/json` the only accepted body type (anything else, another charset or a
+ * Content-Encoding: 415) and keeps the raw bytes next to the parsed body, because signatures are
+ * computed over the bytes as sent, not over a re-serialisation. Invalid UTF-8, malformed JSON,
+ * duplicate keys and nesting deeper than {@link MAX_JSON_DEPTH} answer 400; `__proto__` and
+ * `constructor.prototype` keys are refused so that no parsed body can pollute prototypes. An empty
+ * body is treated as absent.
  */
 export function installJsonBodyParser(app: FastifyInstance, bodyLimit: number): void {
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit }, (request, body, done) => {
+    const unsupported = unsupportedEncoding(request);
+    if (unsupported) {
+      done(new HttpError(415, unsupported), undefined);
+      return;
+    }
     const raw = body as Buffer;
     request.rawBody = raw;
     let text: string;
@@ -32,6 +173,12 @@ export function installJsonBodyParser(app: FastifyInstance, bodyLimit: number): 
     // An empty body is no body: routes that need one answer 422 "Field required" like FastAPI.
     if (text.trim() === '') {
       done(null, undefined);
+      return;
+    }
+    try {
+      request.bodyNumberText = inspectJson(text).topLevelNumbers;
+    } catch (error) {
+      done(error as HttpError, undefined);
       return;
     }
     try {

@@ -30,8 +30,42 @@ function deliveryIdOf(request: FastifyRequest): string | null {
   return null;
 }
 
-/** Doubles keep any decimal of at most 15 significant digits exactly; more could drift. */
-const fitsFifteenDigits = (amount: number) => Number(amount.toPrecision(15)) === amount;
+/** Most significant digits an amount may have: any decimal that short survives a double exactly. */
+const MAX_AMOUNT_DIGITS = 15;
+
+/** A decimal as its significant digits (no leading or trailing zeros) and the power of ten of the last. */
+function decimalParts(text: string): { digits: string; exponent: number } | null {
+  const match = /^-?([0-9]+)(?:\.([0-9]+))?(?:[eE]([-+]?[0-9]+))?$/.exec(text);
+  if (!match) return null;
+  const fraction = match[2] ?? '';
+  let digits = `${match[1]}${fraction}`.replace(/^0+/, '');
+  let exponent = Number(match[3] ?? 0) - fraction.length;
+  const trailing = digits.length - digits.replace(/0+$/, '').length;
+  digits = digits.slice(0, digits.length - trailing);
+  exponent += trailing;
+  return { digits, exponent };
+}
+
+/**
+ * Whether `amount` is exactly the decimal that was sent, with at most {@link MAX_AMOUNT_DIGITS}
+ * significant digits. Judged on the number's source text when the parser kept it: a double cannot
+ * tell `0.1` from `0.10000000000000001`, and the second must not be stored as the first. The
+ * shortest text of the parsed double must name the same decimal as the text sent, which also
+ * refuses values that only subnormal doubles approximate.
+ */
+function isExactAmount(amount: number, sent: string | undefined): boolean {
+  if (!Number.isFinite(amount)) return false;
+  if (sent === undefined) return Number(amount.toPrecision(MAX_AMOUNT_DIGITS)) === amount;
+  const asSent = decimalParts(sent);
+  const asStored = decimalParts(String(amount));
+  return (
+    asSent !== null &&
+    asStored !== null &&
+    asSent.digits.length <= MAX_AMOUNT_DIGITS &&
+    asSent.digits === asStored.digits &&
+    asSent.exponent === asStored.exponent
+  );
+}
 
 /** `POST /v1/webhooks/transactions`: store once, enqueue, answer 202 after the commit. */
 export const webhookRoutes: FastifyPluginAsyncTypebox<WebhookRoutesOptions> = async (
@@ -61,7 +95,7 @@ export const webhookRoutes: FastifyPluginAsyncTypebox<WebhookRoutesOptions> = as
     },
     async (request, reply) => {
       const body = request.body;
-      if (!fitsFifteenDigits(body.amount)) {
+      if (!isExactAmount(body.amount, request.bodyNumberText?.get('amount'))) {
         throw fieldError(
           ['body', 'amount'],
           'Input should have at most 15 significant digits',

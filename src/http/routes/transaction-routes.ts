@@ -23,7 +23,9 @@ export const transactionRoutes: FastifyPluginAsyncTypebox<TransactionRoutesOptio
   app,
   { store, queue, authorize },
 ) => {
-  app.addHook('preHandler', authorize);
+  // onRequest, before parsing and validation: a caller without a key learns nothing, not even
+  // whether its path or body would have been valid (401 comes before 404, 415 or 422).
+  app.addHook('onRequest', authorize);
 
   app.get(
     '/v1/transactions/:transaction_id',

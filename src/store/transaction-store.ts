@@ -49,9 +49,11 @@ export interface TransactionStore {
   ping(): Promise<void>;
 
   /**
-   * Inserts each transaction unless one with the same id exists, atomically (no check-then-insert),
-   * in one commit for the whole batch. Outcomes are in input order; a repeated id within the batch
-   * is a duplicate of its first occurrence. Resolves only once the batch is durably committed.
+   * Inserts each transaction unless one with the same id exists, atomically per item (no
+   * check-then-insert). SQL adapters commit the whole batch in one transaction; an engine without
+   * multi-document transactions (MongoDB standalone) may commit part of a batch before failing, and
+   * offering the batch again is safe. Outcomes are in input order; a repeated id within the batch is
+   * a duplicate of its first occurrence. Resolves only once every item is durably committed.
    */
   insertMany(items: readonly NewTransaction[]): Promise<InsertOutcome[]>;
 

@@ -5,6 +5,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, {
   type FastifyBaseLogger,
   type FastifyInstance,
+  type FastifyReply,
   type FastifyRequest,
   LogController,
 } from 'fastify';
@@ -13,7 +14,7 @@ import type { Logger } from '../logger.js';
 import type { JobQueue } from '../queue/job-queue.js';
 import type { TransactionStore } from '../store/transaction-store.js';
 import { requireApiKey } from './api-key-auth.js';
-import { installErrorHandlers } from './http-errors.js';
+import { clientErrorHandler, frameworkErrorHandler, installErrorHandlers } from './http-errors.js';
 import { installJsonBodyParser } from './json-body.js';
 import { healthRoutes } from './routes/health-routes.js';
 import { transactionRoutes } from './routes/transaction-routes.js';
@@ -45,6 +46,11 @@ const DOCS_HEADERS = {
   'cross-origin-opener-policy': 'same-origin',
 };
 
+function setDocsHeaders(_request: FastifyRequest, reply: FastifyReply, done: () => void): void {
+  reply.headers(DOCS_HEADERS);
+  done();
+}
+
 /**
  * Builds the HTTP application without listening. Order: body parsing and errors, then the OpenAPI
  * document (it must see every route), then the routes.
@@ -66,10 +72,23 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
     keepAliveTimeout: 65_000,
     requestTimeout: 30_000,
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: true } },
+    // Fastify's default (100) is below the 128 characters a transaction id may have; longer segments
+    // still reach the schema (422) up to this bound, and answer 414 beyond it.
+    routerOptions: { maxParamLength: 512 },
+    // Errors raised before any route runs (router, Node's HTTP parser) answer in the same shape.
+    frameworkErrors: frameworkErrorHandler,
+    clientErrorHandler,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   installJsonBodyParser(app, options.bodyLimit);
   installErrorHandlers(app);
+  // On every documentation route, the UI's static files included (swagger-ui's uiHooks miss those),
+  // attached per route so that the webhook's hot path runs no extra hook.
+  app.addHook('onRoute', (route) => {
+    if (!route.url.startsWith('/docs')) return;
+    const existing = route.onRequest ? [route.onRequest].flat() : [];
+    route.onRequest = [...existing, setDocsHeaders];
+  });
 
   await app.register(swagger, {
     openapi: {
@@ -85,11 +104,6 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
   await app.register(swaggerUi, {
     routePrefix: '/docs',
     staticCSP: true,
-    uiHooks: {
-      onRequest: async (_request, reply) => {
-        reply.headers(DOCS_HEADERS);
-      },
-    },
   });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 

@@ -1,4 +1,6 @@
-import type { FastifyError, FastifyInstance } from 'fastify';
+import { STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
 /** One field error in a 422 answer, shaped like FastAPI's. */
 export interface FieldError {
@@ -70,12 +72,73 @@ function toFieldError(context: string, error: AjvError): FieldError {
   }
 }
 
-const FRAMEWORK_ERRORS: Record<string, (error: FastifyError) => string> = {
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: () => 'Unsupported Media Type: send application/json',
-  FST_ERR_CTP_BODY_TOO_LARGE: () => 'Request body too large',
-  FST_ERR_CTP_EMPTY_JSON_BODY: () => 'Request body is empty',
-  FST_ERR_CTP_INVALID_CONTENT_LENGTH: () => 'Content-Length does not match the body',
+const FRAMEWORK_ERRORS: Record<string, string> = {
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'Unsupported Media Type: send application/json',
+  FST_ERR_CTP_BODY_TOO_LARGE: 'Request body too large',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'Request body is empty',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'Content-Length does not match the body',
+  FST_ERR_BAD_URL: 'Malformed URL',
+  FST_ERR_MAX_PARAM_LENGTH: 'URL path segment too long',
 };
+
+/** FastAPI's names for where a validation error was found. */
+const VALIDATION_CONTEXTS: Record<string, string> = {
+  body: 'body',
+  params: 'path',
+  querystring: 'query',
+  headers: 'header',
+};
+
+/** The `detail` of a 4xx error that is not an {@link HttpError}. */
+function clientErrorDetail(error: FastifyError, status: number): string {
+  const known = FRAMEWORK_ERRORS[error.code];
+  if (known) return known;
+  // Fastify's messages describe the request; anyone else's might describe our internals.
+  if (typeof error.code === 'string' && error.code.startsWith('FST_')) return error.message;
+  return STATUS_CODES[status] ?? 'Bad Request';
+}
+
+/**
+ * Fastify's `frameworkErrors` option: errors the router raises before any route or hook runs (a
+ * malformed percent-encoding, an over-long path parameter) answer in the one `{"detail": ...}` shape
+ * instead of Fastify's own.
+ */
+export function frameworkErrorHandler(
+  error: FastifyError,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): void {
+  const status = error.statusCode ?? 400;
+  if (status >= 400 && status < 500) {
+    void reply.code(status).send({ detail: clientErrorDetail(error, status) });
+    return;
+  }
+  request.log.error({ err: error }, 'router failed');
+  void reply.code(500).send({ detail: 'Internal Server Error' });
+}
+
+const CLIENT_ERRORS: Record<string, { status: number; detail: string }> = {
+  ERR_HTTP_REQUEST_TIMEOUT: { status: 408, detail: 'Request timeout' },
+  HPE_HEADER_OVERFLOW: { status: 431, detail: 'Request line and headers too large' },
+};
+
+/**
+ * Fastify's `clientErrorHandler` option: requests Node's HTTP parser rejects before Fastify sees them
+ * (URL and headers over 16 KiB, malformed request lines, conflicting lengths) answer in the
+ * `{"detail": ...}` shape too, then the connection is closed as Node does.
+ */
+export function clientErrorHandler(error: NodeJS.ErrnoException, socket: Duplex): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const { status, detail } = CLIENT_ERRORS[error.code ?? ''] ?? { status: 400, detail: 'Bad Request' };
+  const body = JSON.stringify({ detail });
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy(error);
+}
 
 /**
  * Installs the error and not-found handlers: every error answers `{"detail": ...}`; validation
@@ -88,15 +151,14 @@ export function installErrorHandlers(app: FastifyInstance): void {
       return reply.code(error.statusCode).headers(error.headers).send({ detail: error.detail });
     }
     if (error.validation) {
-      const context = error.validationContext === 'params' ? 'path' : (error.validationContext ?? 'body');
+      const context = VALIDATION_CONTEXTS[error.validationContext ?? 'body'] ?? 'body';
       return reply
         .code(422)
         .send({ detail: error.validation.map((e) => toFieldError(context, e as AjvError)) });
     }
     const status = error.statusCode ?? 500;
     if (status >= 400 && status < 500) {
-      const message = FRAMEWORK_ERRORS[error.code]?.(error) ?? error.message;
-      return reply.code(status).send({ detail: message });
+      return reply.code(status).send({ detail: clientErrorDetail(error, status) });
     }
     request.log.error({ err: error }, 'request failed');
     return reply.code(status >= 500 && status < 600 ? status : 500).send({ detail: 'Internal Server Error' });

@@ -1,0 +1,116 @@
+import assert from 'node:assert/strict';
+import { Writable } from 'node:stream';
+import { test } from 'node:test';
+import { createLogger } from '../../src/logger.js';
+import { uniqueId } from '../helpers/sample-transaction.js';
+import { startTestRuntime } from '../helpers/test-runtime.js';
+import { razorpaySignature, send, standardWebhooksHeaders, WEBHOOK_PATH } from './raw-http.js';
+
+const API_KEY = 'k_redact_7a1f0c9e';
+const RAZORPAY_SECRET = 'rzp_redact_secret_55c1';
+const WHSEC = 'whsec_cmVkYWN0LXRlc3Qtc3RhbmRhcmQta2V5';
+
+/** A logger as the service builds it, writing into a string the test can read. */
+function capturedLogger(level = 'trace') {
+  let output = '';
+  const stream = new Writable({
+    write(chunk, _encoding, callback) {
+      output += String(chunk);
+      callback();
+    },
+  });
+  return { logger: createLogger(level, stream), output: () => output };
+}
+
+test('a logged request censors its key and signature headers, whatever the object is called', () => {
+  const { logger, output } = capturedLogger();
+  const headers = {
+    'content-type': 'application/json',
+    authorization: `Bearer ${API_KEY}`,
+    'x-razorpay-signature': 'f00dfeed'.repeat(8),
+    'webhook-signature': 'v1,c2lnbmF0dXJlLXZhbHVl',
+    'stripe-signature': 't=1,v1=deadbeef',
+    'x-api-key': API_KEY,
+    cookie: 'session=abc123secret',
+  };
+  logger.info({ req: { method: 'POST', url: WEBHOOK_PATH, headers } }, 'as req');
+  logger.info({ request: { headers } }, 'as request');
+  logger.info({ headers }, 'as headers');
+  logger.info({ config: { apiKeys: [API_KEY], webhookSecrets: [RAZORPAY_SECRET] } }, 'config');
+  logger.info({ apiKeys: [API_KEY], webhookSecrets: [WHSEC], secret: RAZORPAY_SECRET }, 'bare');
+  logger.child({ reqId: 'r1' }).warn({ req: { headers } }, 'from a child');
+
+  const text = output();
+  for (const secret of [
+    API_KEY,
+    RAZORPAY_SECRET,
+    WHSEC,
+    'f00dfeed',
+    'c2lnbmF0dXJlLXZhbHVl',
+    'deadbeef',
+    'abc123secret',
+  ]) {
+    assert.ok(!text.includes(secret), `${secret} reached the log`);
+  }
+  type Line = {
+    req: { url: string; headers: Record<string, string> };
+    headers: Record<string, string>;
+    config: Record<string, unknown>;
+  };
+  const lines = text
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Line);
+  assert.equal(lines.length, 6);
+  assert.equal(lines[0]!.req.headers.authorization, '[redacted]');
+  assert.equal(lines[0]!.req.headers['x-razorpay-signature'], '[redacted]');
+  assert.equal(lines[0]!.req.headers['webhook-signature'], '[redacted]');
+  // Only the secrets go: the rest of the request stays useful.
+  assert.equal(lines[0]!.req.headers['content-type'], 'application/json');
+  assert.equal(lines[0]!.req.url, WEBHOOK_PATH);
+  assert.equal(lines[2]!.headers.authorization, '[redacted]');
+  assert.equal(lines[3]!.config.apiKeys, '[redacted]');
+});
+
+test('a running service with keys and secrets never writes them, nor the signatures it receives, to its log', async (t) => {
+  const { logger, output } = capturedLogger('trace');
+  const rt = await startTestRuntime(
+    t,
+    { WEBHOOK_SECRETS: `${RAZORPAY_SECRET},${WHSEC}`, API_KEYS: API_KEY, LOG_LEVEL: 'trace' },
+    { logger },
+  );
+  const signatures: string[] = [];
+  for (let i = 0; i < 3; i++) {
+    const id = uniqueId();
+    const body = JSON.stringify({
+      transaction_id: id,
+      source_account: 'acc_user_789',
+      destination_account: 'acc_merchant_456',
+      amount: 12.5,
+      currency: 'INR',
+    });
+    const razorpay = razorpaySignature(RAZORPAY_SECRET, body);
+    const standard = standardWebhooksHeaders(WHSEC, `msg_${id}`, body);
+    signatures.push(razorpay, standard['webhook-signature']!.slice(3));
+    for (const headers of [
+      { 'x-razorpay-signature': razorpay },
+      standard,
+      { 'x-razorpay-signature': razorpay.replace(/.$/, '0') },
+      {},
+    ]) {
+      await send(rt.url, {
+        method: 'POST',
+        path: WEBHOOK_PATH,
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${API_KEY}`, ...headers },
+        body,
+      });
+    }
+    await send(rt.url, { path: `/v1/transactions/${id}`, headers: { authorization: `Bearer ${API_KEY}` } });
+    await send(rt.url, { path: `/v1/transactions/${id}`, headers: { authorization: 'Bearer wrong-key' } });
+  }
+  const text = output();
+  assert.ok(text.includes('"msg":"listening"'), 'the capture saw the service log');
+  for (const secret of [API_KEY, RAZORPAY_SECRET, WHSEC, WHSEC.slice(6), ...signatures]) {
+    assert.ok(!text.includes(secret), `${secret.slice(0, 12)}... reached the log`);
+  }
+});

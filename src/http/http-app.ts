@@ -14,7 +14,12 @@ import type { Logger } from '../logger.js';
 import type { JobQueue } from '../queue/job-queue.js';
 import type { TransactionStore } from '../store/transaction-store.js';
 import { requireApiKey } from './api-key-auth.js';
-import { clientErrorHandler, frameworkErrorHandler, installErrorHandlers } from './http-errors.js';
+import {
+  clientErrorHandler,
+  expectationFailedHandler,
+  frameworkErrorHandler,
+  installErrorHandlers,
+} from './http-errors.js';
 import { installJsonBodyParser } from './json-body.js';
 import { healthRoutes } from './routes/health-routes.js';
 import { transactionRoutes } from './routes/transaction-routes.js';
@@ -82,6 +87,7 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
 
   installJsonBodyParser(app, options.bodyLimit);
   installErrorHandlers(app);
+  app.server.on('checkExpectation', expectationFailedHandler);
   // On every documentation route, the UI's static files included (swagger-ui's uiHooks miss those),
   // attached per route so that the webhook's hot path runs no extra hook.
   app.addHook('onRoute', (route) => {

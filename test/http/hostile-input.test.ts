@@ -427,6 +427,7 @@ describe('hostile input', () => {
       ],
       ['header block over 16 KiB', 431, `GET / HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`],
       ['garbage request line', 400, 'HELLO\r\n\r\n'],
+      ['unsupported Expect', 417, 'GET / HTTP/1.1\r\nHost: x\r\nExpect: something-else\r\n\r\n'],
       ['header without a colon', 400, 'GET / HTTP/1.1\r\nHost: x\r\nbroken header\r\n\r\n'],
       [
         'bare LF inside a header value',

@@ -22,7 +22,9 @@ export const WebhookBody = Type.Object(
     destination_account: Identifier('Receiving account'),
     amount: Type.Number({
       exclusiveMinimum: 0,
-      description: 'Positive and finite, at most 15 significant digits; stored and returned exactly as sent',
+      description:
+        'Greater than 0, at most 15 significant digits as written (trailing zeros do not count); stored and ' +
+        'returned as the same decimal (1500.10 comes back as 1500.1). More digits, 0, negatives, strings: 422',
     }),
     currency: Type.String({ pattern: '^[A-Z]{3}$', description: 'ISO 4217 code, three uppercase letters' }),
   },

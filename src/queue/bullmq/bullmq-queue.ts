@@ -84,7 +84,7 @@ export class BullMqQueue implements JobQueue {
   #closing: Promise<void> | undefined;
   /** Processors running now, and who waits for that number to reach zero. */
   #running = 0;
-  #idle: (() => void) | undefined;
+  #idle: (() => void)[] = [];
   /** When each distinct background error was last passed on. */
   readonly #reported = new Map<string, number>();
 
@@ -194,7 +194,7 @@ export class BullMqQueue implements JobQueue {
         try {
           await processor(job.data.transactionId);
         } finally {
-          if (--this.#running === 0) this.#idle?.();
+          if (--this.#running === 0) for (const resolve of this.#idle.splice(0)) resolve();
         }
       },
       {
@@ -236,12 +236,12 @@ export class BullMqQueue implements JobQueue {
           this.#report(asError(error), 'consumer');
         },
       );
-      if (this.#running > 0) {
-        await new Promise<void>((resolve) => {
-          this.#idle = resolve;
-        });
-      }
-      await settlesWithin(closing, this.#closeGraceMs);
+      // A job BullMQ fetched just as the close began may start after a first wait: loop until no
+      // processor runs, so the connections are never dropped under a running one.
+      do {
+        await this.#whenIdle();
+        await settlesWithin(closing, this.#closeGraceMs);
+      } while (!closed && this.#running > 0);
       if (!closed) {
         this.#report(
           new Error('Redis did not answer while the Worker closed; dropping its connections'),
@@ -251,6 +251,12 @@ export class BullMqQueue implements JobQueue {
       }
     })();
     return this.#stopping;
+  }
+
+  /** Resolves once no processor is running. */
+  #whenIdle(): Promise<void> {
+    if (this.#running === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#idle.push(resolve));
   }
 
   /** Jobs not running yet: waiting, delayed, prioritized and paused. */

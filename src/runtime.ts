@@ -51,8 +51,8 @@ export interface Runtime {
  */
 export async function startRuntime(config: Config, options: RuntimeOptions): Promise<Runtime> {
   const { logger } = options;
-  const store = await createStore(config.store);
-  const queue = await createQueue(config.queue);
+  const store = await createStore(config.store, { log: logger });
+  const queue = await createQueue(config.queue, { log: logger });
   await store.ready();
   await queue.ready();
 
@@ -101,6 +101,9 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
       logger.info({ owner: worker.owner, concurrency: w.concurrency }, 'worker started');
     }
     if (config.role !== 'worker') {
+      if (config.webhookSecrets.length === 0) {
+        logger.warn('WEBHOOK_SECRETS is not set: webhooks are accepted without verifying who sent them');
+      }
       if (config.apiKeys.length === 0) {
         logger.warn(
           'API_KEYS is not set: transaction reads and requeues are open to anyone who can reach the service',

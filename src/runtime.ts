@@ -3,16 +3,19 @@ import type { Config } from './config.js';
 import { loadHandler } from './handler/load-handler.js';
 import type { ProcessTransaction } from './handler/process-transaction.js';
 import { buildHttpApp } from './http/http-app.js';
+import { readinessRoutes } from './http/routes/readiness-routes.js';
 import { buildSenderVerifier } from './http/signatures/sender-verifier.js';
 import { IngestPipeline } from './ingest/ingest-pipeline.js';
 import type { Logger } from './logger.js';
+import { metricsRoutes } from './metrics/metrics-routes.js';
+import { ServiceMetrics } from './metrics/service-metrics.js';
 import { createQueue } from './queue/create-queue.js';
 import type { JobQueue } from './queue/job-queue.js';
 import { createStore } from './store/create-store.js';
 import type { TransactionStore } from './store/transaction-store.js';
 import { RecoverySweep } from './worker/recovery-sweep.js';
 import { TransactionWorker } from './worker/transaction-worker.js';
-import type { WorkerEventListener } from './worker/worker-events.js';
+import type { WorkerEvent, WorkerEventListener } from './worker/worker-events.js';
 
 /** Overrides for embedding and tests; production uses the defaults. */
 export interface RuntimeOptions {
@@ -59,11 +62,22 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
   let worker: TransactionWorker | undefined;
   let sweep: RecoverySweep | undefined;
   let app: FastifyInstance | undefined;
+  let ingest: IngestPipeline | undefined;
   let address: string | undefined;
+  // Metrics are served over HTTP, so a worker-only process keeps none (its effects show in the
+  // API's transactions-by-status and queue-depth gauges).
+  const metrics = config.role === 'worker' ? undefined : new ServiceMetrics({ store, queue, log: logger });
+  const onWorkerEvent = metrics
+    ? (event: WorkerEvent) => {
+        metrics.onWorkerEvent(event);
+        options.onWorkerEvent?.(event);
+      }
+    : options.onWorkerEvent;
 
   const stop = async () => {
     const deadline = Date.now() + config.shutdownTimeoutMs;
     await app?.close();
+    await ingest?.drain();
     await sweep?.stop();
     await worker?.stop(Math.max(deadline - Date.now() - 1000, 0));
     await queue.close();
@@ -85,7 +99,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
         retryBaseMs: w.retryBaseMs,
         retryMaxMs: w.retryMaxMs,
         leaseMs: w.leaseMs,
-        onEvent: options.onWorkerEvent,
+        onEvent: onWorkerEvent,
       });
       worker.start();
       sweep = new RecoverySweep({
@@ -94,7 +108,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
         log: logger.child({ role: 'sweep' }),
         intervalMs: w.sweepIntervalMs,
         receivedStaleMs: w.receivedStaleMs,
-        onEvent: options.onWorkerEvent,
+        onEvent: onWorkerEvent,
       });
       // An in-process queue starts empty, so every RECEIVED row needs a job now, however fresh.
       await sweep.start(config.queue.kind === 'in-process' ? 0 : w.receivedStaleMs);
@@ -109,7 +123,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
           'API_KEYS is not set: transaction reads and requeues are open to anyone who can reach the service',
         );
       }
-      const ingest = new IngestPipeline({ store, queue, log: logger });
+      ingest = new IngestPipeline({ store, queue, log: logger, onBatch: metrics?.onIngestBatch });
       app = await buildHttpApp({
         store,
         queue,
@@ -119,6 +133,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
         apiKeys: config.apiKeys,
         verifySender:
           config.webhookSecrets.length > 0 ? buildSenderVerifier(config.webhookSecrets) : undefined,
+        plugins: [readinessRoutes({ store, queue }), ...(metrics ? [metricsRoutes(metrics)] : [])],
       });
       if (options.listen ?? true) {
         address = await app.listen({ host: config.http.host, port: config.http.port });

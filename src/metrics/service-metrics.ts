@@ -1,0 +1,243 @@
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { TRANSACTION_STATUSES, type TransactionStatus } from '../domain/transaction.js';
+import type { IngestBatch } from '../ingest/ingest-pipeline.js';
+import type { Logger } from '../logger.js';
+import type { JobQueue } from '../queue/job-queue.js';
+import type { TransactionStore } from '../store/transaction-store.js';
+import type { WorkerEvent } from '../worker/worker-events.js';
+
+/** How a webhook request ended, as counted in `webhooks_received_total{outcome}`. */
+export type WebhookOutcome = 'accepted' | 'duplicate' | 'rejected' | 'unauthorized' | 'error';
+
+const OUTCOMES: readonly WebhookOutcome[] = ['accepted', 'duplicate', 'rejected', 'unauthorized', 'error'];
+
+/** Options of {@link ServiceMetrics}. */
+export interface ServiceMetricsOptions {
+  store: TransactionStore;
+  queue: JobQueue;
+  log: Logger;
+  /** A scrape-time reading that takes longer than this is skipped (the gauge keeps its last value). Default 2000 ms. */
+  readingTimeoutMs?: number;
+}
+
+const seconds = (ms: number) => ms / 1000;
+
+/** Rejects after `ms`; the timer does not keep the process alive. */
+function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} took longer than ${ms} ms`)), ms);
+    timer.unref();
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * The Prometheus metrics of one runtime, in a registry of its own (never prom-client's global one,
+ * so several runtimes in one process, as in tests, do not clash). Counters and histograms are fed
+ * by the HTTP layer ({@link ServiceMetrics.observeWebhook}), the ingest pipeline
+ * ({@link ServiceMetrics.onIngestBatch}) and worker events ({@link ServiceMetrics.onWorkerEvent});
+ * transactions by status and queue depth are read from the store and the queue when scraped.
+ *
+ * Worker metrics count what the worker of this process did: in an `api`-only process they stay 0.
+ */
+export class ServiceMetrics {
+  /** The registry `/metrics` renders. */
+  readonly registry = new Registry();
+
+  readonly #webhooks: Record<WebhookOutcome, { inc(value?: number): void }>;
+  readonly #ingestDuration: Histogram;
+  readonly #batchSize: Histogram;
+  readonly #commitDuration: Histogram;
+  readonly #processingDuration: Histogram;
+  readonly #attempts: Counter;
+  readonly #processed: Counter;
+  readonly #failures: { retry: { inc(): void }; failed: { inc(): void } };
+  readonly #leasesLost: Counter;
+  readonly #released: Counter;
+  readonly #reclaims: Counter;
+  readonly #redispatched: Counter;
+  readonly #sweeps: Counter;
+  readonly #deadOwners: Counter;
+
+  constructor(options: ServiceMetricsOptions) {
+    const registers = [this.registry];
+    const { store, queue, log } = options;
+    const timeoutMs = options.readingTimeoutMs ?? 2000;
+
+    // Process metrics (resident memory, event loop delay, GC, heap) under their usual names.
+    collectDefaultMetrics({ register: this.registry });
+
+    const webhooks = new Counter({
+      name: 'webhooks_received_total',
+      help: 'Webhook requests by outcome: accepted (new transaction stored), duplicate (already stored), rejected (4xx other than 401), unauthorized (401), error (5xx)',
+      labelNames: ['outcome'],
+      registers,
+    });
+    // Bound children: no label lookup on the hot path; every outcome is exported from the start.
+    this.#webhooks = Object.fromEntries(
+      OUTCOMES.map((o) => {
+        const child = webhooks.labels(o);
+        child.inc(0);
+        return [o, child];
+      }),
+    ) as Record<WebhookOutcome, { inc(value?: number): void }>;
+
+    this.#ingestDuration = new Histogram({
+      name: 'webhooks_ingest_duration_seconds',
+      help: 'Time from receiving a webhook to sending its 202, commit included',
+      buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers,
+    });
+    this.#batchSize = new Histogram({
+      name: 'webhooks_ingest_batch_size',
+      help: 'Webhooks committed together in one group commit',
+      buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256, 512],
+      registers,
+    });
+    this.#commitDuration = new Histogram({
+      name: 'webhooks_ingest_commit_duration_seconds',
+      help: 'Time for one group commit to become durable',
+      buckets: [0.0002, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+      registers,
+    });
+    this.#processingDuration = new Histogram({
+      name: 'webhooks_processing_duration_seconds',
+      help: 'Handler run time of transactions that completed (PROCESSED)',
+      buckets: [0.01, 0.05, 0.1, 0.5, 1, 2, 5, 10, 30, 60, 120, 300],
+      registers,
+    });
+    this.#attempts = new Counter({
+      name: 'webhooks_processing_attempts_total',
+      help: 'Processing attempts started (successful claims, reclaims included)',
+      registers,
+    });
+    this.#processed = new Counter({
+      name: 'webhooks_processed_total',
+      help: 'Transactions that reached PROCESSED',
+      registers,
+    });
+    const failures = new Counter({
+      name: 'webhooks_processing_failures_total',
+      help: 'Handler failures: retry (a retry was scheduled) or failed (the transaction became FAILED)',
+      labelNames: ['outcome'],
+      registers,
+    });
+    this.#failures = { retry: failures.labels('retry'), failed: failures.labels('failed') };
+    failures.labels('retry').inc(0);
+    failures.labels('failed').inc(0);
+    this.#leasesLost = new Counter({
+      name: 'webhooks_leases_lost_total',
+      help: 'Leases lost while processing (another worker took the transaction over)',
+      registers,
+    });
+    this.#released = new Counter({
+      name: 'webhooks_leases_released_total',
+      help: 'Leases given back at shutdown, the attempt not counted',
+      registers,
+    });
+    this.#reclaims = new Counter({
+      name: 'webhooks_lease_reclaims_total',
+      help: 'Claims that took over an expired PROCESSING lease',
+      registers,
+    });
+    this.#redispatched = new Counter({
+      name: 'webhooks_sweep_redispatched_total',
+      help: 'Transactions the recovery sweep dispatched again (RECEIVED without a job, expired leases)',
+      registers,
+    });
+    this.#sweeps = new Counter({
+      name: 'webhooks_sweeps_total',
+      help: 'Recovery sweeps run',
+      registers,
+    });
+    this.#deadOwners = new Counter({
+      name: 'webhooks_sweep_dead_owners_total',
+      help: 'Lease owners found dead on this host, whose leases the sweep ended at once',
+      registers,
+    });
+
+    // Scrapes that overlap share one count, so several scrapers cannot stack table scans.
+    let counting: Promise<Record<TransactionStatus, number>> | undefined;
+    new Gauge({
+      name: 'webhooks_transactions',
+      help: 'Transactions in the store by status (read at scrape time)',
+      labelNames: ['status'],
+      registers,
+      async collect() {
+        counting ??= withTimeout(store.countByStatus(), timeoutMs, 'countByStatus').finally(() => {
+          counting = undefined;
+        });
+        try {
+          const value = await counting;
+          for (const status of TRANSACTION_STATUSES) this.labels(status).set(value[status] ?? 0);
+        } catch (error) {
+          log.warn({ err: error }, 'metrics: could not count transactions by status');
+        }
+      },
+    });
+    new Gauge({
+      name: 'webhooks_queue_depth',
+      help: 'Jobs waiting or delayed in the queue (read at scrape time)',
+      registers,
+      async collect() {
+        try {
+          this.set(await withTimeout(queue.depth(), timeoutMs, 'queue depth'));
+        } catch (error) {
+          log.warn({ err: error }, 'metrics: could not read the queue depth');
+        }
+      },
+    });
+  }
+
+  /** Counts one webhook answer that is not a 202 (those are counted per batch), and times 202s. */
+  observeWebhook(statusCode: number, elapsedMs: number): void {
+    if (statusCode === 202) {
+      this.#ingestDuration.observe(seconds(elapsedMs));
+      return;
+    }
+    if (statusCode === 401) this.#webhooks.unauthorized.inc();
+    else if (statusCode >= 500) this.#webhooks.error.inc();
+    else if (statusCode >= 400) this.#webhooks.rejected.inc();
+  }
+
+  /** Feeds accepted and duplicate counts and the group-commit histograms; pass as `onBatch`. */
+  readonly onIngestBatch = (batch: IngestBatch): void => {
+    this.#commitDuration.observe(seconds(batch.commitMs));
+    this.#batchSize.observe(batch.size);
+    if (batch.failed) return;
+    if (batch.inserted > 0) this.#webhooks.accepted.inc(batch.inserted);
+    if (batch.size > batch.inserted) this.#webhooks.duplicate.inc(batch.size - batch.inserted);
+  };
+
+  /** Feeds the processing metrics; pass as the runtime's `onWorkerEvent`. */
+  readonly onWorkerEvent = (event: WorkerEvent): void => {
+    switch (event.type) {
+      case 'claimed':
+        this.#attempts.inc();
+        if (event.reclaimed) this.#reclaims.inc();
+        return;
+      case 'completed':
+        this.#processed.inc();
+        this.#processingDuration.observe(seconds(event.durationMs));
+        return;
+      case 'retry-scheduled':
+        this.#failures.retry.inc();
+        return;
+      case 'failed':
+        this.#failures.failed.inc();
+        return;
+      case 'lease-lost':
+        this.#leasesLost.inc();
+        return;
+      case 'released':
+        this.#released.inc();
+        return;
+      case 'swept':
+        this.#sweeps.inc();
+        if (event.redispatched > 0) this.#redispatched.inc(event.redispatched);
+        if (event.expiredOwners > 0) this.#deadOwners.inc(event.expiredOwners);
+        return;
+    }
+  };
+}

@@ -1,0 +1,134 @@
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { type TestContext, test } from 'node:test';
+import { type IngestBatch, IngestPipeline } from '../../src/ingest/ingest-pipeline.js';
+import { InProcessQueue } from '../../src/queue/in-process/in-process-queue.js';
+import type { JobQueue, QueueJob } from '../../src/queue/job-queue.js';
+import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import { newTransaction } from '../helpers/sample-transaction.js';
+import { testLogger } from '../helpers/silent-logger.js';
+import { tempDir } from '../helpers/temp-dir.js';
+
+async function openStore(t: TestContext): Promise<SqliteStore> {
+  const store = new SqliteStore({ path: join(tempDir(t), 'webhooks.db'), synchronous: 'FULL' });
+  await store.ready();
+  t.after(() => store.close());
+  return store;
+}
+
+/** A real in-process queue with a consumer that only records what it was given. */
+function recordingQueue(t: TestContext): { queue: InProcessQueue; delivered: string[] } {
+  const queue = new InProcessQueue();
+  const delivered: string[] = [];
+  queue.consume(
+    async (id) => {
+      delivered.push(id);
+    },
+    { concurrency: 10 },
+  );
+  t.after(() => queue.close());
+  return { queue, delivered };
+}
+
+test('webhooks accepted in one turn are committed as one batch, each resolving once stored', async (t) => {
+  const store = await openStore(t);
+  const { queue, delivered } = recordingQueue(t);
+  const batches: IngestBatch[] = [];
+  const ingest = new IngestPipeline({ store, queue, log: testLogger(), onBatch: (b) => batches.push(b) });
+  const items = Array.from({ length: 10 }, () => newTransaction());
+  const outcomes = await Promise.all(items.map((item) => ingest.accept(item)));
+  assert.deepEqual(
+    batches.map((b) => [b.size, b.inserted, b.failed]),
+    [[10, 10, false]],
+  );
+  for (const [i, o] of outcomes.entries()) {
+    assert.equal(o.inserted, true);
+    assert.equal(o.record.transactionId, items[i]!.transactionId);
+    assert.equal((await store.get(items[i]!.transactionId))?.status, 'RECEIVED');
+  }
+  await ingest.drain();
+  assert.deepEqual([...delivered].sort(), items.map((i) => i.transactionId).sort());
+});
+
+test('a repeated id in one batch is a duplicate of the first and enqueued once', async (t) => {
+  const store = await openStore(t);
+  const { queue, delivered } = recordingQueue(t);
+  const ingest = new IngestPipeline({ store, queue, log: testLogger() });
+  const item = newTransaction();
+  const [first, second] = await Promise.all([ingest.accept(item), ingest.accept({ ...item, amount: 1 })]);
+  assert.equal(first.inserted, true);
+  assert.equal(second.inserted, false);
+  assert.equal(second.record.amount, item.amount, 'the first delivery wins');
+  await ingest.drain();
+  assert.deepEqual(delivered, [item.transactionId]);
+});
+
+test('batches are cut at maxBatch and all of them commit', async (t) => {
+  const store = await openStore(t);
+  const { queue } = recordingQueue(t);
+  const sizes: number[] = [];
+  const ingest = new IngestPipeline({
+    store,
+    queue,
+    log: testLogger(),
+    maxBatch: 3,
+    onBatch: (b) => sizes.push(b.size),
+  });
+  const outcomes = await Promise.all(Array.from({ length: 7 }, () => ingest.accept(newTransaction())));
+  assert.equal(outcomes.filter((o) => o.inserted).length, 7);
+  assert.deepEqual(sizes, [3, 3, 1]);
+});
+
+test('a failed commit rejects every webhook of its batch', async (t) => {
+  const store = await openStore(t);
+  const { queue } = recordingQueue(t);
+  const batches: IngestBatch[] = [];
+  const ingest = new IngestPipeline({ store, queue, log: testLogger(), onBatch: (b) => batches.push(b) });
+  await store.close();
+  const results = await Promise.allSettled([
+    ingest.accept(newTransaction()),
+    ingest.accept(newTransaction()),
+  ]);
+  assert.deepEqual(
+    results.map((r) => r.status),
+    ['rejected', 'rejected'],
+  );
+  assert.equal(batches[0]?.failed, true);
+});
+
+test('an enqueue failure does not fail the webhook: the row stays RECEIVED for the sweep', async (t) => {
+  const store = await openStore(t);
+  let release!: () => void;
+  const gate = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  const offered: QueueJob[][] = [];
+  // Fault injection, not an engine stand-in: a queue whose enqueue hangs, then fails.
+  const broken: JobQueue = {
+    ready: async () => {},
+    close: async () => {},
+    ping: async () => {},
+    consume: () => {},
+    stopConsuming: async () => {},
+    depth: async () => 0,
+    enqueue: async (jobs) => {
+      offered.push([...jobs]);
+      await gate;
+      throw new Error('Redis is down');
+    },
+  };
+  const ingest = new IngestPipeline({ store, queue: broken, log: testLogger() });
+  const item = newTransaction();
+  const outcome = await ingest.accept(item);
+  assert.equal(outcome.inserted, true, 'answered before the enqueue finished');
+  assert.equal((await store.get(item.transactionId))?.status, 'RECEIVED');
+  let drained = false;
+  const draining = ingest.drain().then(() => {
+    drained = true;
+  });
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(drained, false, 'drain waits for the enqueue in progress');
+  release();
+  await draining;
+  assert.deepEqual(offered, [[{ transactionId: item.transactionId, attempt: 0 }]]);
+});

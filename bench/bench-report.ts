@@ -1,0 +1,130 @@
+import type { LoadResult } from './load-client.js';
+
+/** One load scenario against one deployment. */
+export interface IngestRow {
+  /** Deployment key (`ceiling`, `embedded`, ...). */
+  mode: string;
+  label: string;
+  /**
+   * As fast as answered with `fresh` (random) ids, `sequential` ids or `duplicate` ids; or `rate`:
+   * fresh ids at a fixed, evenly paced rate.
+   */
+  scenario: 'fresh' | 'sequential' | 'duplicate' | 'rate';
+  connections: number;
+  /** Offered rate for `rate` scenarios. */
+  rate?: number;
+  load: LoadResult;
+  /** req/s divided by the ceiling's fresh req/s (absent for the ceiling itself and fixed-rate runs). */
+  ratioToCeiling?: number;
+  /** Peak resident memory per process over the whole mode, MiB. */
+  peakRssMb: Record<string, number>;
+}
+
+/** One drain run: a backlog of `transactions` worked off by one worker process. */
+export interface DrainRow {
+  mode: string;
+  label: string;
+  transactions: number;
+  delaySeconds: number;
+  workerConcurrency: number;
+  /** From spawning the worker process until every transaction is PROCESSED. */
+  seconds: number;
+  perSecond: number;
+  workerPeakRssMb?: number;
+}
+
+/** A long fixed-rate run watching the server's memory. */
+export interface SoakResult {
+  mode: string;
+  label: string;
+  seconds: number;
+  rate: number;
+  processDelaySeconds: number;
+  load: LoadResult;
+  /** Resident memory every few seconds, MiB. */
+  rssSamplesMb: number[];
+  rssFirstQuarterMb: number;
+  rssLastQuarterMb: number;
+  rssMaxMb: number;
+}
+
+/** Everything one `npm run bench` measured, written to bench/results/latest.json. */
+export interface BenchResults {
+  startedAt: string;
+  finishedAt: string;
+  conditions: {
+    node: string;
+    cpus: number;
+    cpuModel: string;
+    memoryGb: number;
+    commit: string;
+    durationSeconds: number;
+    connections: number;
+    notes: string[];
+  };
+  ceiling: { freeRps: number[]; meanRps: number };
+  ingest: IngestRow[];
+  drain: DrainRow[];
+  soak?: SoakResult;
+  skipped: string[];
+}
+
+const f0 = (n: number) => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : '-');
+const f1 = (n: number) => (Number.isFinite(n) ? n.toFixed(1) : '-');
+const f2 = (n: number) => (Number.isFinite(n) ? n.toFixed(2) : '-');
+const rssCell = (peak: Record<string, number>) =>
+  Object.entries(peak)
+    .map(([name, mb]) => (Object.keys(peak).length > 1 ? `${name} ${f0(mb)}` : f0(mb)))
+    .join(', ');
+
+/** The Markdown report: conditions, ingest table, drain table, soak line, skipped modes. */
+export function renderMarkdown(results: BenchResults): string {
+  const c = results.conditions;
+  const lines: string[] = [];
+  lines.push(
+    `Measured ${results.startedAt.slice(0, 16).replace('T', ' ')} UTC on ${c.cpus} CPU (${c.cpuModel}), `,
+  );
+  lines.push(
+    `${c.memoryGb} GB RAM, Node ${c.node}, commit ${c.commit.slice(0, 7)}; load from autocannon in a separate process on the same machine, `,
+  );
+  lines.push(`${c.connections} connections, ${c.durationSeconds} s per run, all traffic on 127.0.0.1.`);
+  for (const note of c.notes) lines.push(`${note}`);
+  lines.push('');
+  lines.push('| Mode | Load | req/s | vs ceiling | p50 ms | p99 ms | max ms | errors | peak RSS MB |');
+  lines.push('|---|---|---:|---:|---:|---:|---:|---:|---|');
+  for (const row of results.ingest) {
+    const load =
+      row.scenario === 'rate'
+        ? `${f0(row.rate ?? 0)} req/s paced, fresh ids`
+        : `${row.scenario} ids, ${row.connections} conn`;
+    const errors = row.load.errors + row.load.non2xx;
+    lines.push(
+      `| ${row.label} | ${load} | ${f0(row.load.requestsPerSecond)} | ${
+        row.ratioToCeiling === undefined ? '' : f2(row.ratioToCeiling)
+      } | ${f1(row.load.latencyP50)} | ${f1(row.load.latencyP99)} | ${f1(row.load.latencyMax)} | ${f0(errors)} | ${rssCell(row.peakRssMb)} |`,
+    );
+  }
+  if (results.drain.length > 0) {
+    lines.push('');
+    lines.push(
+      '| Drain (one worker process) | Transactions | Handler delay | Concurrency | Seconds to all PROCESSED | Processed/s | worker peak RSS MB |',
+    );
+    lines.push('|---|---:|---:|---:|---:|---:|---:|');
+    for (const d of results.drain) {
+      lines.push(
+        `| ${d.label} | ${f0(d.transactions)} | ${d.delaySeconds} s | ${f0(d.workerConcurrency)} | ${f2(d.seconds)} | ${f0(d.perSecond)} | ${f0(d.workerPeakRssMb ?? NaN)} |`,
+      );
+    }
+  }
+  if (results.soak) {
+    const s = results.soak;
+    lines.push('');
+    lines.push(
+      `Soak, ${s.label}: ${f0(s.rate)} req/s of fresh ids for ${f0(s.seconds)} s (handler delay ${s.processDelaySeconds} s): ` +
+        `${f0(s.load.requestsPerSecond)} req/s served, p99 ${f1(s.load.latencyP99)} ms, errors ${f0(s.load.errors + s.load.non2xx)}; ` +
+        `RSS ${f0(s.rssFirstQuarterMb)} MB in the first quarter, ${f0(s.rssLastQuarterMb)} MB in the last, max ${f0(s.rssMaxMb)} MB.`,
+    );
+  }
+  for (const reason of results.skipped) lines.push('', `Skipped: ${reason}`);
+  return `${lines.join('\n')}\n`;
+}

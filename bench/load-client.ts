@@ -1,0 +1,203 @@
+/**
+ * The load generator, run as its own process so that it never shares an event loop with the server
+ * it measures: `node dist/bench/load-client.js '<LoadSpec as JSON>'`. Prints one JSON line, a
+ * {@link LoadResult}, on stdout.
+ *
+ * As fast as possible (closed loop): autocannon. At a fixed rate (open loop): a pacer of its own,
+ * because autocannon's rate limit lets each connection send its whole second's quota back to back
+ * at the start of every second, so "1,000 req/s" arrives as a 32-connection burst and then
+ * silence, and its coordinated-omission correction then adds synthetic samples on top; the bare
+ * Fastify ceiling itself showed a p99 of 9 ms that way. The pacer sends request i at start + i/rate
+ * over a keep-alive pool and measures each latency from that intended instant, so a stalled server
+ * cannot hide its stall by delaying the requests that would have measured it.
+ */
+import { randomBytes } from 'node:crypto';
+import { Agent, request as httpRequest } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
+import autocannon from 'autocannon';
+
+/** What one load run sends. */
+export interface LoadSpec {
+  /** Base URL, e.g. `http://127.0.0.1:8000`. */
+  url: string;
+  connections: number;
+  /** Run this long, unless `amount` is set. */
+  durationSeconds: number;
+  /** Send exactly this many requests, then stop (used to seed duplicate ids). */
+  amount?: number;
+  /**
+   * Requests per second, evenly paced (open loop, at most `connections` in flight); unset: as fast as
+   * the server answers on `connections` connections (closed loop).
+   */
+  rate?: number;
+  /**
+   * `fresh`: every request a new random id `<prefix>_<16 random base64url characters>`, like a
+   * provider's (random keys land all over the primary-key index, as in production; sequential ones
+   * would flatter the store); `sequential`: new ids `<prefix>-0, <prefix>-1, ...` (what
+   * autocannon's `[<id>]` replacement sends: one random prefix, then a counter); `cycle`: ids
+   * `<prefix>-0 .. <prefix>-<pool - 1>` over and over (duplicates once the pool has been sent).
+   */
+  ids:
+    | { kind: 'fresh'; prefix: string }
+    | { kind: 'sequential'; prefix: string }
+    | { kind: 'cycle'; prefix: string; pool: number };
+}
+
+/** What one load run measured; latencies in milliseconds. */
+export interface LoadResult {
+  requestsPerSecond: number;
+  totalRequests: number;
+  durationSeconds: number;
+  latencyP50: number;
+  latencyP99: number;
+  latencyMax: number;
+  /** Connection errors and timeouts. */
+  errors: number;
+  /** Answers other than 2xx. */
+  non2xx: number;
+  statusCodes: Record<string, number>;
+}
+
+/** A webhook body like a provider's, with `transactionId`. */
+function webhookJson(transactionId: string): string {
+  return JSON.stringify({
+    transaction_id: transactionId,
+    source_account: 'acc_user_789',
+    destination_account: 'acc_merchant_456',
+    amount: 1500.5,
+    currency: 'INR',
+  });
+}
+
+function idGenerator(ids: LoadSpec['ids']): () => string {
+  let n = 0;
+  switch (ids.kind) {
+    case 'fresh':
+      return () => `${ids.prefix}_${randomBytes(12).toString('base64url')}`;
+    case 'sequential':
+      return () => `${ids.prefix}-${n++}`;
+    case 'cycle':
+      return () => `${ids.prefix}-${n++ % ids.pool}`;
+  }
+}
+
+/** The `p` quantile (0..1) of sorted `values`. */
+const quantile = (sorted: readonly number[], p: number) =>
+  sorted.length === 0 ? Number.NaN : sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)]!;
+
+/** Open-loop load at `spec.rate` requests per second; see the module comment. */
+async function runPaced(spec: LoadSpec & { rate: number }): Promise<LoadResult> {
+  const nextId = idGenerator(spec.ids);
+  const { hostname, port } = new URL(spec.url);
+  const agent = new Agent({ keepAlive: true, maxSockets: spec.connections });
+  const total = spec.amount ?? Math.round(spec.rate * spec.durationSeconds);
+  const latencies: number[] = [];
+  const statusCodes: Record<string, number> = {};
+  let errors = 0;
+  let nonOk = 0;
+  const send = (intended: number) =>
+    new Promise<void>((resolve) => {
+      const body = webhookJson(nextId());
+      const req = httpRequest(
+        {
+          host: hostname,
+          port,
+          method: 'POST',
+          path: '/v1/webhooks/transactions',
+          agent,
+          timeout: 10_000,
+          headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+        },
+        (res) => {
+          res.resume();
+          res.once('end', () => {
+            latencies.push(performance.now() - intended);
+            const code = String(res.statusCode);
+            statusCodes[code] = (statusCodes[code] ?? 0) + 1;
+            if (!res.statusCode || res.statusCode < 200 || res.statusCode >= 300) nonOk++;
+            resolve();
+          });
+        },
+      );
+      req.once('error', () => {
+        errors++;
+        resolve();
+      });
+      req.once('timeout', () => req.destroy(new Error('timeout')));
+      req.end(body);
+    });
+  const pending: Promise<void>[] = [];
+  const start = performance.now();
+  const interval = 1000 / spec.rate;
+  for (let i = 0; i < total; ) {
+    const now = performance.now();
+    // Send everything that is due; a late timer catches up rather than thinning the load.
+    while (i < total && start + i * interval <= now) {
+      pending.push(send(start + i * interval));
+      i++;
+    }
+    await sleep(Math.max(0, start + i * interval - performance.now()));
+  }
+  await Promise.all(pending);
+  const elapsed = (performance.now() - start) / 1000;
+  agent.destroy();
+  latencies.sort((a, b) => a - b);
+  const done = latencies.length;
+  return {
+    requestsPerSecond: done / elapsed,
+    totalRequests: done,
+    durationSeconds: elapsed,
+    latencyP50: quantile(latencies, 0.5),
+    latencyP99: quantile(latencies, 0.99),
+    latencyMax: latencies.at(-1) ?? Number.NaN,
+    errors,
+    non2xx: nonOk,
+    statusCodes,
+  };
+}
+
+/** Runs one load test against the webhook endpoint. */
+async function runLoad(spec: LoadSpec): Promise<LoadResult> {
+  if (spec.rate !== undefined) return runPaced({ ...spec, rate: spec.rate });
+  const nextId = idGenerator(spec.ids);
+  const result = await autocannon({
+    url: spec.url,
+    connections: spec.connections,
+    duration: spec.durationSeconds,
+    amount: spec.amount,
+    timeout: 10,
+    requests: [
+      {
+        method: 'POST',
+        path: '/v1/webhooks/transactions',
+        headers: { 'content-type': 'application/json' },
+        // A new body per request: every request carries its own (or a repeated) transaction id.
+        setupRequest: (request) => ({ ...request, body: webhookJson(nextId()) }),
+      },
+    ],
+  });
+  const statusCodes: Record<string, number> = {};
+  for (const [code, { count }] of Object.entries(result.statusCodeStats ?? {})) statusCodes[code] = count;
+  const total = Object.values(statusCodes).reduce((a, b) => a + b, 0);
+  return {
+    requestsPerSecond: total / result.duration,
+    totalRequests: total,
+    durationSeconds: result.duration,
+    latencyP50: result.latency.p50,
+    latencyP99: result.latency.p99,
+    latencyMax: result.latency.max,
+    errors: result.errors,
+    non2xx: result.non2xx,
+    statusCodes,
+  };
+}
+
+// This module is the child process's entry point; the orchestrator imports its types only.
+const spec = JSON.parse(process.argv[2] ?? '') as LoadSpec;
+runLoad(spec).then(
+  (result) => process.stdout.write(`${JSON.stringify(result)}\n`),
+  (error: unknown) => {
+    process.stderr.write(`load client failed: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,409 @@
+/**
+ * `npm run bench`: starts the service itself in each deployment, drives webhook load at it from a
+ * separate process (autocannon), and measures in the same run a ceiling (a bare Fastify route that
+ * validates the same body and stores nothing). Then drains a backlog with one worker process, and
+ * watches memory under a fixed rate (the soak). Writes bench/results/latest.json and latest.md and
+ * prints the table.
+ *
+ * Options: `--duration <s>` per load run (10), `--connections <n>` (32), `--soak` (a 5-minute soak;
+ * default 30 s), `--soak-seconds <s>` (0 skips it), `--only <keys>` (comma-separated among
+ * embedded, embedded-normal, postgres-redis), `--no-drain`, `--out <dir>` (bench/results).
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { parseArgs } from 'node:util';
+import {
+  type Deployment,
+  embeddedDeployment,
+  openStore,
+  postgresRedisDeployment,
+  type RunningService,
+  startApiOnly,
+  startService,
+  startWorker,
+} from './bench-deployments.js';
+import {
+  CEILING_SERVER,
+  freePort,
+  memoryOf,
+  runLoadClient,
+  startProcess,
+  stopAll,
+} from './bench-processes.js';
+import {
+  type BenchResults,
+  type DrainRow,
+  type IngestRow,
+  renderMarkdown,
+  type SoakResult,
+} from './bench-report.js';
+import type { LoadResult, LoadSpec } from './load-client.js';
+
+const { values: args } = parseArgs({
+  options: {
+    duration: { type: 'string', default: '10' },
+    connections: { type: 'string', default: '32' },
+    soak: { type: 'boolean', default: false },
+    'soak-seconds': { type: 'string' },
+    only: { type: 'string' },
+    'no-drain': { type: 'boolean', default: false },
+    out: { type: 'string', default: join(process.cwd(), 'bench', 'results') },
+  },
+});
+
+const DURATION = Number(args.duration);
+const CONNECTIONS = Number(args.connections);
+const SOAK_SECONDS = Number(args['soak-seconds'] ?? (args.soak ? 300 : 30));
+const ONLY = args.only?.split(',').map((s) => s.trim());
+/** The latency target is stated at this rate. */
+const FIXED_RATE = 1000;
+/** Ids posted once before the duplicate run, then cycled through. */
+const DUPLICATE_POOL = 5000;
+const DRAIN_TRANSACTIONS = 10_000;
+const RUN_ID = Date.now().toString(36);
+
+const log = (line: string) => process.stderr.write(`${line}\n`);
+const wanted = (key: string) => ONLY === undefined || ONLY.includes(key);
+
+let idSeq = 0;
+const fresh = (): LoadSpec['ids'] => ({ kind: 'fresh', prefix: `b${RUN_ID}-${idSeq++}` });
+
+async function load(url: string, spec: Partial<LoadSpec> & Pick<LoadSpec, 'ids'>): Promise<LoadResult> {
+  return runLoadClient({ url, connections: CONNECTIONS, durationSeconds: DURATION, ...spec });
+}
+
+const describeLoad = (r: LoadResult) =>
+  `${Math.round(r.requestsPerSecond)} req/s, p50 ${r.latencyP50} ms, p99 ${r.latencyP99} ms, max ${r.latencyMax} ms, errors ${r.errors}, non-2xx ${r.non2xx}`;
+
+/** Warm-up (JIT, connection pools, page cache) that is not reported. */
+async function warmUp(url: string): Promise<void> {
+  await load(url, { durationSeconds: 3, ids: fresh() });
+}
+
+function peakRss(processes: RunningService['processes']): Record<string, number> {
+  const peak: Record<string, number> = {};
+  for (const p of processes) {
+    const mb = p.peakRssMb();
+    if (mb !== undefined) peak[p.name.split(' ').at(-1) ?? p.name] = mb;
+  }
+  return peak;
+}
+
+async function measureCeiling(results: BenchResults, withRate: boolean): Promise<void> {
+  const port = await freePort();
+  const server = await startProcess('ceiling', CEILING_SERVER, [], { PORT: String(port) }, port);
+  const url = server.url;
+  try {
+    await warmUp(url);
+    const freeRun = await load(url, { ids: fresh() });
+    log(`  ceiling fresh: ${describeLoad(freeRun)}`);
+    results.ceiling.freeRps.push(freeRun.requestsPerSecond);
+    const rows: IngestRow[] = [
+      {
+        mode: 'ceiling',
+        label: 'ceiling (bare Fastify)',
+        scenario: 'fresh',
+        connections: CONNECTIONS,
+        load: freeRun,
+        peakRssMb: {},
+      },
+    ];
+    if (withRate) {
+      const rated = await load(url, { rate: FIXED_RATE, ids: fresh() });
+      log(`  ceiling at ${FIXED_RATE} req/s: ${describeLoad(rated)}`);
+      rows.push({
+        mode: 'ceiling',
+        label: 'ceiling (bare Fastify)',
+        scenario: 'rate',
+        rate: FIXED_RATE,
+        connections: CONNECTIONS,
+        load: rated,
+        peakRssMb: {},
+      });
+    }
+    const peak = server.peakRssMb();
+    for (const row of rows) row.peakRssMb = peak === undefined ? {} : { server: peak };
+    results.ingest.push(...rows);
+  } finally {
+    await server.stop();
+  }
+}
+
+async function measureService(
+  results: BenchResults,
+  deployment: Deployment,
+  scenarios: ReadonlyArray<IngestRow['scenario']>,
+): Promise<void> {
+  const service = await startService(deployment, 'ingest');
+  const rows: IngestRow[] = [];
+  const row = (scenario: IngestRow['scenario'], result: LoadResult): IngestRow => ({
+    mode: deployment.key,
+    label: deployment.label,
+    scenario,
+    connections: CONNECTIONS,
+    load: result,
+    peakRssMb: {},
+    ...(scenario === 'rate' ? { rate: FIXED_RATE } : {}),
+  });
+  try {
+    await warmUp(service.url);
+    for (const scenario of scenarios) {
+      let result: LoadResult;
+      if (scenario === 'fresh') {
+        result = await load(service.url, { ids: fresh() });
+      } else if (scenario === 'sequential') {
+        result = await load(service.url, { ids: { kind: 'sequential', prefix: `s${RUN_ID}-${idSeq++}` } });
+      } else if (scenario === 'duplicate') {
+        const ids = { kind: 'cycle', prefix: `d${RUN_ID}-${deployment.key}`, pool: DUPLICATE_POOL } as const;
+        // Post the pool once (fresh), then measure repeats of it only.
+        await load(service.url, { amount: DUPLICATE_POOL, ids });
+        result = await load(service.url, { ids });
+      } else {
+        result = await load(service.url, { rate: FIXED_RATE, ids: fresh() });
+      }
+      log(`  ${deployment.key} ${scenario}: ${describeLoad(result)}`);
+      rows.push(row(scenario, result));
+    }
+    const peak = peakRss(service.processes);
+    for (const r of rows) r.peakRssMb = peak;
+    results.ingest.push(...rows);
+  } finally {
+    await service.stop();
+  }
+}
+
+/**
+ * Loads `transactions` through the API with no worker running, then starts one worker process and
+ * times it until every transaction is PROCESSED (watching the store from here).
+ */
+async function measureDrain(deployment: Deployment, delaySeconds: number): Promise<DrainRow> {
+  const phase = `drain${String(delaySeconds).replace('.', '_')}`;
+  const api = await startApiOnly(deployment, phase);
+  try {
+    const seeded = await runLoadClient({
+      url: api.url,
+      connections: CONNECTIONS,
+      durationSeconds: 60,
+      amount: DRAIN_TRANSACTIONS,
+      ids: fresh(),
+    });
+    const accepted = seeded.statusCodes['202'] ?? 0;
+    if (accepted !== DRAIN_TRANSACTIONS) {
+      throw new Error(`drain seed: ${accepted} of ${DRAIN_TRANSACTIONS} webhooks accepted`);
+    }
+  } finally {
+    await api.stop();
+  }
+  const store = await openStore(deployment, phase);
+  const concurrency = 1000;
+  try {
+    const started = performance.now();
+    const worker = await startWorker(deployment, phase, {
+      PROCESS_DELAY_SECONDS: String(delaySeconds),
+      WORKER_CONCURRENCY: String(concurrency),
+    });
+    let seconds = Number.NaN;
+    let peak: number | undefined;
+    try {
+      const deadline = started + 180_000;
+      for (;;) {
+        const counts = await store.countByStatus();
+        if (counts.PROCESSED + counts.FAILED >= DRAIN_TRANSACTIONS) {
+          seconds = (performance.now() - started) / 1000;
+          if (counts.FAILED > 0) log(`  ${deployment.key} drain: ${counts.FAILED} FAILED`);
+          break;
+        }
+        if (worker.child.exitCode !== null) throw new Error(`worker exited:\n${worker.output()}`);
+        if (performance.now() > deadline)
+          throw new Error(`drain not done after 180 s: ${JSON.stringify(counts)}`);
+        await sleep(50);
+      }
+      peak = worker.peakRssMb();
+    } finally {
+      await worker.stop();
+    }
+    const drained: DrainRow = {
+      mode: deployment.key,
+      label: deployment.label,
+      transactions: DRAIN_TRANSACTIONS,
+      delaySeconds,
+      workerConcurrency: concurrency,
+      seconds,
+      perSecond: DRAIN_TRANSACTIONS / seconds,
+      workerPeakRssMb: peak,
+    };
+    log(
+      `  ${deployment.key} drain, delay ${delaySeconds} s: ${seconds.toFixed(2)} s (${Math.round(drained.perSecond)}/s)`,
+    );
+    return drained;
+  } finally {
+    await store.close();
+  }
+}
+
+/** A fixed rate for `seconds`, sampling the server's resident memory every 2 s. */
+async function measureSoak(deployment: Deployment, seconds: number): Promise<SoakResult> {
+  // A handler delay the worker keeps up with, so memory reflects steady state rather than a backlog.
+  const processDelaySeconds = 0.1;
+  const service = await startService(deployment, 'soak', {
+    PROCESS_DELAY_SECONDS: String(processDelaySeconds),
+  });
+  try {
+    await warmUp(service.url);
+    const pid = service.processes[0]!.child.pid!;
+    const samples: number[] = [];
+    const sampler = setInterval(() => {
+      const m = memoryOf(pid);
+      if (m) samples.push(m.rssMb);
+    }, 2000);
+    let result: LoadResult;
+    try {
+      result = await load(service.url, { durationSeconds: seconds, rate: FIXED_RATE, ids: fresh() });
+    } finally {
+      clearInterval(sampler);
+    }
+    const quarter = Math.max(1, Math.floor(samples.length / 4));
+    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(xs.length, 1);
+    const soak: SoakResult = {
+      mode: deployment.key,
+      label: deployment.label,
+      seconds,
+      rate: FIXED_RATE,
+      processDelaySeconds,
+      load: result,
+      rssSamplesMb: samples.map((s) => Math.round(s * 10) / 10),
+      rssFirstQuarterMb: mean(samples.slice(0, quarter)),
+      rssLastQuarterMb: mean(samples.slice(-quarter)),
+      rssMaxMb: Math.max(...samples),
+    };
+    log(
+      `  soak: ${describeLoad(result)}; RSS ${soak.rssFirstQuarterMb.toFixed(0)} -> ${soak.rssLastQuarterMb.toFixed(0)} MB (max ${soak.rssMaxMb.toFixed(0)})`,
+    );
+    return soak;
+  } finally {
+    await service.stop();
+  }
+}
+
+function gitCommit(): string {
+  try {
+    return execFileSync('git', ['rev-parse', 'HEAD'], { encoding: 'utf8' }).trim();
+  } catch {
+    return 'unknown';
+  }
+}
+
+async function main(): Promise<void> {
+  const results: BenchResults = {
+    startedAt: new Date().toISOString(),
+    finishedAt: '',
+    conditions: {
+      node: process.versions.node,
+      cpus: cpus().length,
+      cpuModel: cpus()[0]?.model.trim() ?? 'unknown',
+      memoryGb: Math.round(totalmem() / 2 ** 30),
+      commit: gitCommit(),
+      durationSeconds: DURATION,
+      connections: CONNECTIONS,
+      notes: [
+        'Services run with their defaults and LOG_LEVEL=warn (PROCESS_DELAY_SECONDS=30, WORKER_CONCURRENCY=1000; embedded: the worker in the same process, PostgreSQL + Redis: one api and one worker process, with PostgreSQL and Redis on the same machine).',
+        '"vs ceiling" divides by the mean of the ceiling runs made at the start and at the end. Fresh ids are random (like providers\' ids), sequential ids are a prefix plus a counter (what autocannon\'s [<id>] sends), duplicate ids repeat 5,000 ids posted just before.',
+        "Fixed-rate rows are paced evenly (open loop, latency measured from the intended send time), not with autocannon's per-second bursts. Latencies of the other rows are autocannon's (whole milliseconds).",
+        'Peak RSS is the process high-water mark over all its runs; with a 30 s handler delay the in-process queue holds every job not yet started in memory.',
+      ],
+    },
+    ceiling: { freeRps: [], meanRps: Number.NaN },
+    ingest: [],
+    drain: [],
+    skipped: [],
+  };
+
+  const deployments: Deployment[] = [];
+  const embedded = embeddedDeployment('FULL');
+  const embeddedNormal = embeddedDeployment('NORMAL');
+  if (wanted('embedded')) deployments.push(embedded);
+  if (wanted('embedded-normal')) deployments.push(embeddedNormal);
+  if (wanted('postgres-redis')) {
+    const pg = await postgresRedisDeployment(RUN_ID);
+    if ('deployment' in pg) deployments.push(pg.deployment);
+    else {
+      const line = `PostgreSQL + Redis mode (${pg.skipped})`;
+      results.skipped.push(line);
+      log(`!!! SKIPPING ${line} !!!`);
+    }
+  }
+
+  try {
+    log('ceiling (bare Fastify)');
+    await measureCeiling(results, true);
+    for (const d of deployments) {
+      log(d.label);
+      const scenarios: IngestRow['scenario'][] =
+        d.key === 'embedded-normal'
+          ? ['fresh', 'rate']
+          : d.key === 'embedded'
+            ? ['fresh', 'sequential', 'duplicate', 'rate']
+            : ['fresh', 'duplicate', 'rate'];
+      await measureService(results, d, scenarios);
+    }
+    log('ceiling again (drift check)');
+    await measureCeiling(results, false);
+    const ceilingRuns = results.ceiling.freeRps;
+    results.ceiling.meanRps = ceilingRuns.reduce((a, b) => a + b, 0) / ceilingRuns.length;
+    for (const row of results.ingest) {
+      if (row.mode !== 'ceiling' && row.scenario !== 'rate') {
+        row.ratioToCeiling = row.load.requestsPerSecond / results.ceiling.meanRps;
+      }
+    }
+    // One ceiling row in the table: the mean run, first; the fixed-rate one stays as measured.
+    const ceilingRows = results.ingest.filter((r) => r.mode === 'ceiling');
+    results.ingest = [
+      ...ceilingRows.filter((r, i) => r.scenario === 'rate' || i === 0),
+      ...results.ingest.filter((r) => r.mode !== 'ceiling'),
+    ];
+    const first = results.ingest[0];
+    if (first?.mode === 'ceiling' && first.scenario === 'fresh') {
+      first.load = { ...first.load, requestsPerSecond: results.ceiling.meanRps };
+      first.label = `ceiling (bare Fastify, mean of ${ceilingRuns.length})`;
+    }
+
+    if (!args['no-drain']) {
+      for (const d of deployments.filter((x) => x.key !== 'embedded-normal')) {
+        log(`${d.label}: drain`);
+        for (const delay of [1, 0]) results.drain.push(await measureDrain(d, delay));
+      }
+    }
+    if (SOAK_SECONDS > 0 && deployments.includes(embedded)) {
+      log(`${embedded.label}: soak ${SOAK_SECONDS} s`);
+      results.soak = await measureSoak(embedded, SOAK_SECONDS);
+    }
+  } finally {
+    await stopAll();
+    for (const d of deployments) await d.cleanup().catch(() => undefined);
+    await embedded.cleanup().catch(() => undefined);
+    await embeddedNormal.cleanup().catch(() => undefined);
+  }
+
+  results.finishedAt = new Date().toISOString();
+  const markdown = renderMarkdown(results);
+  mkdirSync(args.out, { recursive: true });
+  writeFileSync(join(args.out, 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
+  writeFileSync(join(args.out, 'latest.md'), markdown);
+  process.stdout.write(`\n${markdown}`);
+  log(`\nwrote ${join(args.out, 'latest.json')} and latest.md`);
+}
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    void stopAll().finally(() => process.exit(130));
+  });
+}
+
+main().catch(async (error: unknown) => {
+  log(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+  await stopAll();
+  process.exit(1);
+});

@@ -2,6 +2,27 @@ import { closeSync, fsync, fsyncSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 
 /**
+ * Syncs a directory so that a file created in it survives power loss. Best effort: some platforms
+ * (Windows) cannot open a directory for syncing, and have no need to.
+ */
+function syncDirectory(path: string): void {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch {
+    return;
+  }
+  try {
+    fsyncSync(fd);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== 'EISDIR' && code !== 'EINVAL' && code !== 'EPERM' && code !== 'EBADF') throw error;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
  * Makes SQLite's `synchronous = FULL` guarantee (a committed transaction survives power loss)
  * without blocking the event loop on `fsync` at every commit.
  *
@@ -25,13 +46,9 @@ export class WalSync {
 
   /** Opens the WAL file (it must exist) and syncs its directory, so the file itself is durable. */
   constructor(walPath: string) {
-    this.#fd = openSync(walPath, 'r');
-    const dir = openSync(dirname(walPath), 'r');
-    try {
-      fsyncSync(dir);
-    } finally {
-      closeSync(dir);
-    }
+    // Read-write: Windows refuses to flush a handle opened read-only.
+    this.#fd = openSync(walPath, 'r+');
+    syncDirectory(dirname(walPath));
   }
 
   /** The sticky failure of an earlier sync, if any. */

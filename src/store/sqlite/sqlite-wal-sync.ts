@@ -1,4 +1,4 @@
-import { closeSync, fsync, fsyncSync, openSync } from 'node:fs';
+import { closeSync, fdatasync, fsyncSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 
 /**
@@ -27,9 +27,10 @@ function syncDirectory(path: string): void {
  * without blocking the event loop on `fsync` at every commit.
  *
  * The connection commits with `synchronous = NORMAL` (in WAL mode: the commit's frames are written
- * to the WAL file, not synced); the store then awaits {@link WalSync.flush}, an `fsync` of the WAL
- * file on libuv's thread pool, before it resolves. `fsync` flushes every byte written to the file
- * before it was called, so once it returns the commit is as durable as under FULL. Frames that a
+ * to the WAL file, not synced); the store then awaits {@link WalSync.flush}, an `fdatasync` of the
+ * WAL file on libuv's thread pool (what SQLite itself calls on Linux), before it resolves. It
+ * flushes every byte written to the file before it was called, so once it returns the commit is as
+ * durable as under FULL. Frames that a
  * checkpoint moved into the database file are covered too: in NORMAL mode SQLite syncs the WAL
  * before and the database file after every checkpoint. Writers that commit while a sync is running
  * share the next one, so N concurrent commits cost at most two syncs, not N.
@@ -83,7 +84,7 @@ export class WalSync {
   #start(): Promise<void> {
     if (this.#failure) return Promise.reject(this.#failure);
     const run: Promise<void> = new Promise<void>((resolve, reject) => {
-      fsync(this.#fd, (error) => {
+      fdatasync(this.#fd, (error) => {
         if (error) {
           this.#failure = new Error(`fsync of the SQLite WAL failed: ${error.message}`, { cause: error });
           reject(this.#failure);

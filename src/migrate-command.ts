@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig } from './config.js';
+import { loadCommandConfig } from './command-config.js';
 import { createStore } from './store/create-store.js';
 
 /**
@@ -13,16 +13,8 @@ export async function runMigrateCommand(args: string[], env: NodeJS.ProcessEnv):
     console.error('Usage: migrate');
     return 2;
   }
-  let config: ReturnType<typeof loadConfig>;
-  try {
-    config = loadConfig(env, 'api');
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      console.error(error.message);
-      return 1;
-    }
-    throw error;
-  }
+  const config = loadCommandConfig(env);
+  if (!config) return 1;
   const store = await createStore(config.store);
   try {
     await store.ready();

@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig } from './config.js';
+import { loadCommandConfig } from './command-config.js';
 import { createQueue } from './queue/create-queue.js';
 import { createStore } from './store/create-store.js';
 import { requeueTransaction } from './transactions/requeue-transaction.js';
@@ -15,16 +15,8 @@ export async function runRequeueCommand(args: string[], env: NodeJS.ProcessEnv):
     console.error('Usage: requeue <transaction_id>');
     return 2;
   }
-  let config: ReturnType<typeof loadConfig>;
-  try {
-    config = loadConfig(env, 'api');
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      console.error(error.message);
-      return 1;
-    }
-    throw error;
-  }
+  const config = loadCommandConfig(env);
+  if (!config) return 1;
   const store = await createStore(config.store);
   const queue = await createQueue(config.queue);
   try {

@@ -5,6 +5,7 @@ import {
   type TransactionRecord,
   type TransactionStatus,
 } from '../../domain/transaction.js';
+import { insertOutcomesInOrder } from '../insert-outcomes.js';
 import type {
   Claim,
   DueQuery,
@@ -238,15 +239,7 @@ export class MongoStore implements TransactionStore {
       const found = await this.collection.find({ transaction_id: { $in: existing } }).toArray();
       for (const doc of found) records.set(doc.transaction_id, toRecord(doc));
     }
-    const seen = new Set<string>();
-    return items.map((item) => {
-      const id = item.transactionId;
-      const record = records.get(id);
-      if (!record) throw new Error(`Transaction ${id} was neither inserted nor found`);
-      const first = !seen.has(id);
-      seen.add(id);
-      return { inserted: first && inserted.has(id), record };
-    });
+    return insertOutcomesInOrder(items, records, inserted);
   }
 
   async get(transactionId: string): Promise<TransactionRecord | null> {

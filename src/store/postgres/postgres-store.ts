@@ -5,6 +5,7 @@ import {
   type TransactionRecord,
   type TransactionStatus,
 } from '../../domain/transaction.js';
+import { insertOutcomesInOrder } from '../insert-outcomes.js';
 import type {
   Claim,
   DueQuery,
@@ -354,15 +355,7 @@ export class PostgresStore implements TransactionStore {
       const { rows } = await this.pool.query<Row>(this.#sql.getMany, [existing]);
       for (const row of rows) records.set(row.transaction_id, toRecord(row));
     }
-    const seen = new Set<string>();
-    return items.map((item) => {
-      const id = item.transactionId;
-      const record = records.get(id);
-      if (!record) throw new Error(`Transaction ${id} was neither inserted nor found`);
-      const first = !seen.has(id);
-      seen.add(id);
-      return { inserted: first && inserted.has(id), record };
-    });
+    return insertOutcomesInOrder(items, records, inserted);
   }
 
   async get(transactionId: string): Promise<TransactionRecord | null> {

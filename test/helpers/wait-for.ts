@@ -7,7 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 export async function waitFor<T>(
   condition: () => T | Promise<T>,
   {
-    timeoutMs = 10_000,
+    timeoutMs = 20_000,
     intervalMs = 25,
     message = 'condition',
   }: { timeoutMs?: number; intervalMs?: number; message?: string } = {},

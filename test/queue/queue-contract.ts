@@ -44,6 +44,27 @@ export function queueContract(
     assert.deepEqual([...seen].sort(), [...ids].sort());
   });
 
+  it('never delivers a delayed job before its delay has passed on the wall clock', async (_t, queue) => {
+    const delivered = new Map<string, number>();
+    queue.consume(
+      async (id) => {
+        delivered.set(id, Date.now());
+      },
+      { concurrency: 4 },
+    );
+    // A long synchronous turn leaves the event loop's cached clock behind the wall clock, which is
+    // what a busy service does; a timer armed now measures from that stale time.
+    const busyUntil = Date.now() + 60;
+    while (Date.now() < busyUntil) {
+      // spin
+    }
+    const id = uniqueId();
+    const enqueuedAt = Date.now();
+    await queue.enqueue([{ transactionId: id, attempt: 1, delayMs: 40 }]);
+    const at = await waitFor(() => delivered.get(id), { message: 'the delayed job' });
+    assert.ok(at - enqueuedAt >= 40, `delivered ${at - enqueuedAt} ms after a 40 ms delay`);
+  });
+
   it('does not add a job whose (transaction, attempt) is already waiting', async (_t, queue) => {
     const seen: string[] = [];
     const g = gate();

@@ -42,19 +42,32 @@ export class InProcessQueue implements JobQueue {
       if (this.#pendingKeys.has(key)) continue;
       this.#pendingKeys.add(key);
       const delay = job.delayMs ?? 0;
-      if (delay <= 0) {
-        this.#ready.push(job);
-        continue;
-      }
-      const timer = setTimeout(() => {
-        this.#timers.delete(timer);
-        this.#ready.push(job);
-        this.#pump();
-      }, delay);
-      timer.unref();
-      this.#timers.add(timer);
+      if (delay <= 0) this.#ready.push(job);
+      else this.#delay(job, Date.now() + delay);
     }
     this.#pump();
+  }
+
+  /**
+   * Makes `job` ready at `dueAt` (wall clock), never before: a timer measures from the event loop's
+   * cached time, which lags behind the wall clock after a long turn, so it can fire early by as
+   * much, and a retry delivered before the store's `availableAt` would find its row not claimable.
+   */
+  #delay(job: QueueJob, dueAt: number): void {
+    const timer = setTimeout(
+      () => {
+        this.#timers.delete(timer);
+        if (Date.now() < dueAt) {
+          this.#delay(job, dueAt);
+          return;
+        }
+        this.#ready.push(job);
+        this.#pump();
+      },
+      Math.max(dueAt - Date.now(), 1),
+    );
+    timer.unref();
+    this.#timers.add(timer);
   }
 
   consume(processor: JobProcessor, options: ConsumeOptions): void {

@@ -1,11 +1,12 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import secureJson from 'secure-json-parse';
 import { HttpError } from './http-errors.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
     /** The request body exactly as received, for signature verification. Set for JSON bodies. */
     rawBody?: Buffer;
+    /** {@link FastifyRequest.rawBody} decoded (it is valid UTF-8), set when it parsed. */
+    rawText?: string;
     /**
      * The source text of each number directly inside a JSON object body, by key (`"amount": 1500.10`
      * gives `amount -> "1500.10"`). Parsing to a double loses digits; this keeps what was sent.
@@ -22,38 +23,54 @@ declare module 'fastify' {
 export const MAX_JSON_DEPTH = 32;
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
+const EMPTY = /^\s*$/;
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 const MINUS = 0x2d;
+const PLUS = 0x2b;
+const DOT = 0x2e;
 const ZERO = 0x30;
 const NINE = 0x39;
-const NUMBER_CHAR = /[-+.0-9eE]/;
+
+const isNumberChar = (c: number) =>
+  (c >= ZERO && c <= NINE) || c === DOT || c === MINUS || c === PLUS || c === 0x65 || c === 0x45;
 
 interface Container {
   /** Keys seen so far; null for an array. */
   keys: Set<string> | null;
   /** True between `{` or `,` and the next key in an object. */
   expectingKey: boolean;
+  /** The last key read in this object (the one whose value comes next). */
+  key: string;
+  /** The key this container is the value of, in its parent object ('' for an array element or the top). */
+  parentKey: string;
 }
 
-/** What {@link inspectJson} learnt about a body that JSON.parse alone does not tell. */
-interface JsonShape {
+/** What {@link parseJsonBody} gives: the value, and what JSON.parse alone does not tell. */
+export interface ParsedJsonBody {
+  value: unknown;
+  /** The source text of each number directly inside a top-level object, by key. */
   topLevelNumbers: Map<string, string>;
 }
 
 /**
- * One pass over JSON text that JSON.parse will parse afterwards: refuses nesting deeper than
- * {@link MAX_JSON_DEPTH} and duplicate keys in an object, and collects the source text of the top
- * level's numbers. Duplicate keys are refused because parsers disagree on which copy wins (JSON.parse
- * keeps the last, others the first), so a signed body could mean one amount to us and another to
- * whoever reads the stored payload. Malformed text may go through unnoticed: JSON.parse rejects it.
+ * Parses a JSON body after one pass over its text that refuses nesting deeper than
+ * {@link MAX_JSON_DEPTH}, duplicate keys in an object, and keys that could pollute prototypes
+ * (`__proto__`, and `prototype` inside `constructor`), and collects the source text of the top
+ * level's numbers. Duplicate keys are refused because parsers disagree on which copy wins
+ * (JSON.parse keeps the last, others the first), so a signed body could mean one amount to us and
+ * another to whoever reads the stored payload. Malformed text that the pass lets through is left to
+ * JSON.parse, which rejects it. Throws an {@link HttpError} (400).
+ *
+ * The pass runs on every webhook, so it avoids per-character regular expressions and decodes a key
+ * with JSON.parse only when it contains an escape.
  */
-function inspectJson(text: string): JsonShape {
+export function parseJsonBody(text: string): ParsedJsonBody {
   const stack: Container[] = [];
   const topLevelNumbers = new Map<string, string>();
-  let topLevelKey = '';
-  for (let i = 0; i < text.length; i++) {
+  const length = text.length;
+  for (let i = 0; i < length; i++) {
     const c = text.charCodeAt(i);
     const top = stack[stack.length - 1];
     switch (c) {
@@ -62,7 +79,12 @@ function inspectJson(text: string): JsonShape {
         if (stack.length >= MAX_JSON_DEPTH) {
           throw new HttpError(400, `JSON body is nested deeper than ${MAX_JSON_DEPTH} levels`);
         }
-        stack.push({ keys: c === 0x7b ? new Set() : null, expectingKey: c === 0x7b });
+        stack.push({
+          keys: c === 0x7b ? new Set() : null,
+          expectingKey: c === 0x7b,
+          key: '',
+          parentKey: top?.keys ? top.key : '',
+        });
         break;
       case 0x7d: // }
       case 0x5d: // ]
@@ -76,23 +98,24 @@ function inspectJson(text: string): JsonShape {
         break;
       case QUOTE: {
         let end = i + 1;
-        while (end < text.length) {
+        let escaped = false;
+        while (end < length) {
           const d = text.charCodeAt(end);
-          if (d === BACKSLASH) end += 2;
-          else if (d === QUOTE) break;
+          if (d === BACKSLASH) {
+            escaped = true;
+            end += 2;
+          } else if (d === QUOTE) break;
           else end++;
         }
         if (top?.keys && top.expectingKey) {
-          let key: string;
-          try {
-            // Decoding the escapes makes "a" and "\u0061" the same key, as every parser sees them.
-            key = JSON.parse(text.slice(i, end + 1)) as string;
-          } catch {
-            throw new HttpError(400, 'Malformed JSON body');
-          }
+          // Decoding the escapes makes "a" and "\u0061" the same key, as every parser sees them.
+          const key = escaped ? decodeJsonString(text.slice(i, end + 1)) : text.slice(i + 1, end);
           if (top.keys.has(key)) throw new HttpError(400, 'JSON body has a duplicate key');
+          if (key === '__proto__' || (key === 'prototype' && top.parentKey === 'constructor')) {
+            throw new HttpError(400, `JSON body has a forbidden key: ${key}`);
+          }
           top.keys.add(key);
-          if (stack.length === 1) topLevelKey = key;
+          top.key = key;
         }
         i = end;
         break;
@@ -105,13 +128,28 @@ function inspectJson(text: string): JsonShape {
           (c === MINUS || (c >= ZERO && c <= NINE))
         ) {
           let end = i + 1;
-          while (end < text.length && NUMBER_CHAR.test(text[end]!)) end++;
-          topLevelNumbers.set(topLevelKey, text.slice(i, end));
+          while (end < length && isNumberChar(text.charCodeAt(end))) end++;
+          topLevelNumbers.set(top.key, text.slice(i, end));
           i = end - 1;
         }
     }
   }
-  return { topLevelNumbers };
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new HttpError(400, 'Malformed JSON body');
+  }
+  return { value, topLevelNumbers };
+}
+
+/** A JSON string literal (quotes included) decoded; 400 when it is malformed. */
+function decodeJsonString(literal: string): string {
+  try {
+    return JSON.parse(literal) as string;
+  } catch {
+    throw new HttpError(400, 'Malformed JSON body');
+  }
 }
 
 /**
@@ -171,20 +209,19 @@ export function installJsonBodyParser(app: FastifyInstance, bodyLimit: number): 
       return;
     }
     // An empty body is no body: routes that need one answer 422 "Field required" like FastAPI.
-    if (text.trim() === '') {
+    if (EMPTY.test(text)) {
       done(null, undefined);
       return;
     }
+    let parsed: ParsedJsonBody;
     try {
-      request.bodyNumberText = inspectJson(text).topLevelNumbers;
+      parsed = parseJsonBody(text);
     } catch (error) {
       done(error as HttpError, undefined);
       return;
     }
-    try {
-      done(null, secureJson.parse(text, undefined, { protoAction: 'error', constructorAction: 'error' }));
-    } catch {
-      done(new HttpError(400, 'Malformed JSON body'), undefined);
-    }
+    request.rawText = text;
+    request.bodyNumberText = parsed.topLevelNumbers;
+    done(null, parsed.value);
   });
 }

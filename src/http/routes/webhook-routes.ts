@@ -109,7 +109,7 @@ export const webhookRoutes: FastifyPluginAsyncTypebox<WebhookRoutesOptions> = as
         destinationAccount: body.destination_account,
         amount: body.amount,
         currency: body.currency,
-        payload: request.rawBody ? request.rawBody.toString('utf8') : JSON.stringify(body),
+        payload: request.rawText ?? JSON.stringify(body),
         deliveryId,
         requestId: request.id,
         receivedAt: new Date(),

@@ -3,8 +3,11 @@
  * how many have run, so each runs once per database file.
  */
 export const SQLITE_MIGRATIONS: readonly string[] = [
+  // A rowid table with a unique index rather than a table clustered on transaction_id: providers'
+  // ids are random, and each random insert into a clustered table rewrites a page of whole rows,
+  // where the index only rewrites a page of short keys (measured about half the CPU per insert).
   `CREATE TABLE transactions (
-     transaction_id      TEXT PRIMARY KEY,
+     transaction_id      TEXT NOT NULL UNIQUE,
      source_account      TEXT NOT NULL,
      destination_account TEXT NOT NULL,
      amount              TEXT NOT NULL,
@@ -21,7 +24,7 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
      delivery_id         TEXT,
      request_id          TEXT,
      payload             TEXT NOT NULL
-   ) WITHOUT ROWID;
+   );
    CREATE INDEX transactions_received_due ON transactions (available_at) WHERE status = 'RECEIVED';
    CREATE INDEX transactions_lease_due ON transactions (lease_expires_at) WHERE status = 'PROCESSING';`,
 ];

@@ -15,7 +15,17 @@ import type {
   TransactionStore,
 } from '../transaction-store.js';
 import { SQLITE_MIGRATIONS } from './sqlite-migrations.js';
+import { WalCheckpointer } from './sqlite-wal-checkpointer.js';
 import { WalSync } from './sqlite-wal-sync.js';
+
+/** Pause between two background checkpoints. */
+const CHECKPOINT_INTERVAL_MS = 50;
+/**
+ * WAL pages (of 4 KiB) after which a commit checkpoints by itself; SQLite's default is 1,000. Well
+ * above what the WAL grows by between two background rounds, so the background thread does nearly
+ * all the copying (measured: 13.0k webhooks/s with SQLite's default, 14.5-15.2k with the thread).
+ */
+const AUTOCHECKPOINT_PAGES = 10_000;
 
 /** Options of {@link SqliteStore}. */
 export interface SqliteStoreOptions {
@@ -112,6 +122,8 @@ export class SqliteStore implements TransactionStore {
   #statements: ReturnType<SqliteStore['prepare']> | undefined;
   /** Present under FULL in WAL mode: commits are synced off the event loop (see {@link WalSync}). */
   #walSync: WalSync | undefined;
+  /** Present for a file in WAL mode: checkpoints run off the event loop. */
+  #checkpointer: WalCheckpointer | undefined;
 
   constructor(private readonly options: SqliteStoreOptions) {}
 
@@ -129,11 +141,15 @@ export class SqliteStore implements TransactionStore {
       if (applied < SQLITE_MIGRATIONS.length) db.pragma(`user_version = ${SQLITE_MIGRATIONS.length}`);
     }).immediate();
     const walPath = `${this.options.path}-wal`;
-    if (
-      this.options.synchronous === 'FULL' &&
-      db.pragma('journal_mode', { simple: true }) === 'wal' &&
-      existsSync(walPath)
-    ) {
+    const wal = db.pragma('journal_mode', { simple: true }) === 'wal';
+    if (wal && this.options.path !== ':memory:') {
+      db.pragma(`wal_autocheckpoint = ${AUTOCHECKPOINT_PAGES}`);
+      this.#checkpointer = new WalCheckpointer({
+        path: this.options.path,
+        intervalMs: CHECKPOINT_INTERVAL_MS,
+      });
+    }
+    if (this.options.synchronous === 'FULL' && wal && existsSync(walPath)) {
       // FULL's guarantee, but the fsync runs on the thread pool and concurrent commits share it:
       // a blocking fsync per commit was the largest cost of the ingest path and stalled every
       // request behind the worker's claims.
@@ -145,6 +161,9 @@ export class SqliteStore implements TransactionStore {
   }
 
   async close(): Promise<void> {
+    const checkpointer = this.#checkpointer;
+    this.#checkpointer = undefined;
+    await checkpointer?.close();
     const walSync = this.#walSync;
     this.#walSync = undefined;
     await walSync?.close();

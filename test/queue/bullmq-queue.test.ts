@@ -7,6 +7,7 @@ import { Redis } from 'ioredis';
 import { jobIdOf, parseJobId } from '../../src/queue/bullmq/bullmq-job-id.js';
 import { BullMqQueue, type BullMqQueueOptions } from '../../src/queue/bullmq/bullmq-queue.js';
 import type { QueueJob } from '../../src/queue/job-queue.js';
+import { gate } from '../helpers/gate.js';
 import { uniqueId } from '../helpers/sample-transaction.js';
 import { skipUnlessReachable, TEST_REDIS_URL } from '../helpers/services.js';
 import { tempDir } from '../helpers/temp-dir.js';
@@ -71,15 +72,6 @@ async function openQueue(
   });
   await queue.ready();
   return { queue, prefix, errors };
-}
-
-/** A gate that holds processors until opened. */
-function gate() {
-  let open!: () => void;
-  const opened = new Promise<void>((resolve) => {
-    open = resolve;
-  });
-  return { open, opened };
 }
 
 const jobKey = (prefix: string, job: QueueJob) =>

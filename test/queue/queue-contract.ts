@@ -1,20 +1,12 @@
 import assert from 'node:assert/strict';
 import { type TestContext, test } from 'node:test';
 import type { JobQueue } from '../../src/queue/job-queue.js';
+import { gate } from '../helpers/gate.js';
 import { uniqueId } from '../helpers/sample-transaction.js';
 import { waitFor } from '../helpers/wait-for.js';
 
 /** Makes a ready, empty, isolated queue for one test, and arranges its cleanup with `t.after`. */
 export type QueueFactory = (t: TestContext) => Promise<JobQueue>;
-
-/** A gate that holds processors until opened. */
-function gate() {
-  let open!: () => void;
-  const opened = new Promise<void>((resolve) => {
-    open = resolve;
-  });
-  return { open, opened };
-}
 
 /**
  * The behaviour every JobQueue adapter must have. Each adapter's test file calls this with its own

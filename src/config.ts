@@ -84,6 +84,7 @@ const envSchema = z.object({
     'transactions',
   ),
   QUEUE_PREFIX: withDefault(z.string().min(1), '{webhooks}'),
+  QUEUE_MAX_WAITING: integer(10_000, 1, 10_000_000),
   WORKER_CONCURRENCY: integer(1000, 1, 100_000),
   MAX_ATTEMPTS: integer(5, 1, 1000),
   RETRY_BASE_SECONDS: seconds(2),
@@ -131,7 +132,7 @@ function storeFrom(env: Env) {
 function queueFrom(env: Env) {
   return env.REDIS_URL
     ? ({ kind: 'bullmq', url: env.REDIS_URL, name: env.QUEUE_NAME, prefix: env.QUEUE_PREFIX } as const)
-    : ({ kind: 'in-process' } as const);
+    : ({ kind: 'in-process', maxWaiting: env.QUEUE_MAX_WAITING } as const);
 }
 
 function toConfig(env: Env, role: Role) {

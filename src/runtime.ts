@@ -100,6 +100,13 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
         retryMaxMs: w.retryMaxMs,
         leaseMs: w.leaseMs,
         onEvent: onWorkerEvent,
+        // A bounded in-process queue that refused jobs has room again: take the oldest RECEIVED
+        // rows from the store now rather than at the next sweep.
+        onQueueRoom: () => {
+          sweep?.sweep(0).catch((error: unknown) => {
+            logger.error({ err: error }, 'refilling the queue from the store failed; the sweep will');
+          });
+        },
       });
       worker.start();
       sweep = new RecoverySweep({

@@ -8,7 +8,7 @@ test('defaults match the original service', () => {
   assert.equal(config.http.host, '0.0.0.0');
   assert.equal(config.worker.processDelayMs, 30_000);
   assert.deepEqual(config.store, { kind: 'sqlite', path: './data/webhooks.db', synchronous: 'FULL' });
-  assert.deepEqual(config.queue, { kind: 'in-process' });
+  assert.deepEqual(config.queue, { kind: 'in-process', maxWaiting: 10_000 });
   assert.equal(config.http.bodyLimit, 65536);
   assert.deepEqual(config.apiKeys, []);
 });
@@ -72,6 +72,7 @@ const badValues: [Record<string, string>, string][] = [
   [{ PROCESS_DELAY_SECONDS: '-1' }, 'PROCESS_DELAY_SECONDS'],
   [{ WORKER_CONCURRENCY: '0' }, 'WORKER_CONCURRENCY'],
   [{ WORKER_CONCURRENCY: '2.5' }, 'WORKER_CONCURRENCY'],
+  [{ QUEUE_MAX_WAITING: '0' }, 'QUEUE_MAX_WAITING'],
   [{ STORE: 'oracle' }, 'STORE'],
   [{ STORE: 'postgres' }, 'DATABASE_URL'],
   [{ STORE: 'mongo' }, 'MONGO_URL'],

@@ -20,7 +20,7 @@ export async function createQueue(config: QueueConfig, options: CreateQueueOptio
   switch (config.kind) {
     case 'in-process': {
       const { InProcessQueue } = await import('./in-process/in-process-queue.js');
-      return new InProcessQueue();
+      return new InProcessQueue({ maxWaiting: config.maxWaiting, log: options.log });
     }
     case 'bullmq': {
       const { BullMqQueue } = await import('./bullmq/bullmq-queue.js');

@@ -17,6 +17,12 @@ export type JobProcessor = (transactionId: string) => Promise<void>;
 export interface ConsumeOptions {
   /** How many jobs run at once in this process. */
   concurrency: number;
+  /**
+   * Called when a queue that refused jobs for want of room (a bounded in-memory queue) has room
+   * again. The refused jobs' transactions are in the store: the consumer should look there. Must
+   * not throw. Queues that never refuse a job never call it.
+   */
+  onRoom?: () => void;
 }
 
 /**

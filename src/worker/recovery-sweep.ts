@@ -31,6 +31,8 @@ export class RecoverySweep {
   readonly #options: RecoverySweepOptions;
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<number> | undefined;
+  /** The RECEIVED threshold of the run in progress. */
+  #runningStaleMs = 0;
   #stopped = false;
 
   constructor(options: RecoverySweepOptions) {
@@ -50,9 +52,19 @@ export class RecoverySweep {
     await this.#running?.catch(() => undefined);
   }
 
-  /** One sweep; resolves with how many transactions it re-dispatched. Concurrent calls share one run. */
+  /**
+   * One sweep; resolves with how many transactions it re-dispatched. Concurrent calls share one run,
+   * unless the run in progress treats RECEIVED rows as stale later than this call asks: it would
+   * miss rows the caller wants, so this call sweeps again once it is over.
+   */
   sweep(receivedStaleMs = this.#options.receivedStaleMs): Promise<number> {
-    this.#running ??= this.#sweep(receivedStaleMs).finally(() => {
+    const running = this.#running;
+    if (running && receivedStaleMs < this.#runningStaleMs) {
+      return running.catch(() => 0).then(() => this.sweep(receivedStaleMs));
+    }
+    if (running) return running;
+    this.#runningStaleMs = receivedStaleMs;
+    this.#running = this.#sweep(receivedStaleMs).finally(() => {
       this.#running = undefined;
     });
     return this.#running;

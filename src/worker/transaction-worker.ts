@@ -24,6 +24,8 @@ export interface TransactionWorkerOptions {
   /** Lease length; renewed every third of it while the handler runs. */
   leaseMs: number;
   onEvent?: WorkerEventListener;
+  /** Passed to the queue as `ConsumeOptions.onRoom`: look in the store for work the queue refused. */
+  onQueueRoom?: () => void;
 }
 
 class ShutdownAbort extends Error {
@@ -64,7 +66,7 @@ export class TransactionWorker {
   /** Starts consuming the queue. */
   start(): void {
     const { queue, concurrency, leaseMs } = this.#options;
-    queue.consume((id) => this.process(id), { concurrency });
+    queue.consume((id) => this.process(id), { concurrency, onRoom: this.#options.onQueueRoom });
     this.#renewTimer = setInterval(() => void this.#renewLeases(), Math.max(leaseMs / 3, 10));
     this.#renewTimer.unref();
   }

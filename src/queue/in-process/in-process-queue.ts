@@ -1,4 +1,17 @@
+import type { Logger } from '../../logger.js';
 import type { ConsumeOptions, JobProcessor, JobQueue, QueueJob } from '../job-queue.js';
+
+/** Options of {@link InProcessQueue}. */
+export interface InProcessQueueOptions {
+  /**
+   * Most jobs held waiting (ready or delayed, not running). Beyond it, enqueue leaves the job out:
+   * its transaction is RECEIVED in the store, and the consumer is told to look there once the queue
+   * is down to half (`ConsumeOptions.onRoom`). Bounds memory under a flood. Default 10,000.
+   */
+  maxWaiting?: number;
+  /** Told once per episode when the queue starts leaving jobs to the store. */
+  log?: Logger;
+}
 
 const keyOf = (job: QueueJob) => `${job.attempt}:${job.transactionId}`;
 
@@ -11,6 +24,11 @@ const keyOf = (job: QueueJob) => `${job.attempt}:${job.transactionId}`;
  * finds the rows by polling the store.
  */
 export class InProcessQueue implements JobQueue {
+  readonly #maxWaiting: number;
+  readonly #log: Logger | undefined;
+  /** Set when a job was left out for want of room, until the consumer is told there is room. */
+  #refused = false;
+  #onRoom: (() => void) | undefined;
   #processor: JobProcessor | undefined;
   #concurrency = 1;
   #stopped = false;
@@ -21,6 +39,11 @@ export class InProcessQueue implements JobQueue {
   readonly #ready: QueueJob[] = [];
   #readyHead = 0;
   readonly #timers = new Set<NodeJS.Timeout>();
+
+  constructor(options: InProcessQueueOptions = {}) {
+    this.#maxWaiting = options.maxWaiting ?? 10_000;
+    this.#log = options.log;
+  }
 
   async ready(): Promise<void> {}
 
@@ -40,6 +63,16 @@ export class InProcessQueue implements JobQueue {
     for (const job of jobs) {
       const key = keyOf(job);
       if (this.#pendingKeys.has(key)) continue;
+      if (this.#pendingKeys.size >= this.#maxWaiting) {
+        if (!this.#refused) {
+          this.#refused = true;
+          this.#log?.warn(
+            { maxWaiting: this.#maxWaiting },
+            'in-process queue full: further transactions wait in the store until it has room',
+          );
+        }
+        continue;
+      }
       this.#pendingKeys.add(key);
       const delay = job.delayMs ?? 0;
       if (delay <= 0) this.#ready.push(job);
@@ -74,6 +107,7 @@ export class InProcessQueue implements JobQueue {
     if (this.#processor) throw new Error('InProcessQueue.consume called twice');
     this.#processor = processor;
     this.#concurrency = options.concurrency;
+    this.#onRoom = options.onRoom;
   }
 
   async stopConsuming(): Promise<void> {
@@ -104,6 +138,10 @@ export class InProcessQueue implements JobQueue {
         if (this.#stopped && this.#running === 0) this.#idle?.();
         else this.#pump();
       });
+    }
+    if (this.#refused && !this.#stopped && this.#pendingKeys.size <= this.#maxWaiting / 2) {
+      this.#refused = false;
+      this.#onRoom?.();
     }
   }
 }

@@ -44,8 +44,8 @@ export function queueContract(
       },
       { concurrency: 4 },
     );
-    // A long synchronous turn leaves the event loop's cached clock behind the wall clock, which is
-    // what a busy service does; a timer armed now measures from that stale time.
+    // After a long synchronous turn, as in a busy service, a timer armed with the event loop's
+    // clock was seen to fire before Date.now() + delay.
     const busyUntil = Date.now() + 60;
     while (Date.now() < busyUntil) {
       // spin

@@ -82,9 +82,9 @@ export class InProcessQueue implements JobQueue {
   }
 
   /**
-   * Makes `job` ready at `dueAt` (wall clock), never before: a timer measures from the event loop's
-   * cached time, which lags behind the wall clock after a long turn, so it can fire early by as
-   * much, and a retry delivered before the store's `availableAt` would find its row not claimable.
+   * Makes `job` ready at `dueAt` (wall clock), never before. A timer runs on the event loop's own
+   * millisecond clock, not on `Date.now()`, and was seen to fire 1 ms before `Date.now() + delay`;
+   * a retry delivered before the store's `availableAt` finds its row not claimable.
    */
   #delay(job: QueueJob, dueAt: number): void {
     const timer = setTimeout(

@@ -109,7 +109,7 @@ export function parseJsonBody(text: string): ParsedJsonBody {
         }
         if (top?.keys && top.expectingKey) {
           // Decoding the escapes makes "a" and "\u0061" the same key, as every parser sees them.
-          const key = escaped ? decodeJsonString(text.slice(i, end + 1)) : text.slice(i + 1, end);
+          const key = escaped ? (parseJson(text.slice(i, end + 1)) as string) : text.slice(i + 1, end);
           if (top.keys.has(key)) throw new HttpError(400, 'JSON body has a duplicate key');
           if (key === '__proto__' || (key === 'prototype' && top.parentKey === 'constructor')) {
             throw new HttpError(400, `JSON body has a forbidden key: ${key}`);
@@ -134,19 +134,13 @@ export function parseJsonBody(text: string): ParsedJsonBody {
         }
     }
   }
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    throw new HttpError(400, 'Malformed JSON body');
-  }
-  return { value, topLevelNumbers };
+  return { value: parseJson(text), topLevelNumbers };
 }
 
-/** A JSON string literal (quotes included) decoded; 400 when it is malformed. */
-function decodeJsonString(literal: string): string {
+/** JSON.parse, answering 400 for malformed text. */
+function parseJson(text: string): unknown {
   try {
-    return JSON.parse(literal) as string;
+    return JSON.parse(text);
   } catch {
     throw new HttpError(400, 'Malformed JSON body');
   }

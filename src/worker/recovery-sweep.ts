@@ -30,9 +30,8 @@ export interface RecoverySweepOptions {
 export class RecoverySweep {
   readonly #options: RecoverySweepOptions;
   #timer: NodeJS.Timeout | undefined;
-  #running: Promise<number> | undefined;
-  /** The RECEIVED threshold of the run in progress. */
-  #runningStaleMs = 0;
+  /** The run in progress and its RECEIVED threshold. */
+  #running: { done: Promise<number>; receivedStaleMs: number } | undefined;
   #stopped = false;
 
   constructor(options: RecoverySweepOptions) {
@@ -49,7 +48,7 @@ export class RecoverySweep {
   async stop(): Promise<void> {
     this.#stopped = true;
     clearTimeout(this.#timer);
-    await this.#running?.catch(() => undefined);
+    await this.#running?.done.catch(() => undefined);
   }
 
   /**
@@ -59,15 +58,15 @@ export class RecoverySweep {
    */
   sweep(receivedStaleMs = this.#options.receivedStaleMs): Promise<number> {
     const running = this.#running;
-    if (running && receivedStaleMs < this.#runningStaleMs) {
-      return running.catch(() => 0).then(() => this.sweep(receivedStaleMs));
+    if (running && receivedStaleMs < running.receivedStaleMs) {
+      return running.done.catch(() => 0).then(() => this.sweep(receivedStaleMs));
     }
-    if (running) return running;
-    this.#runningStaleMs = receivedStaleMs;
-    this.#running = this.#sweep(receivedStaleMs).finally(() => {
+    if (running) return running.done;
+    const done = this.#sweep(receivedStaleMs).finally(() => {
       this.#running = undefined;
     });
-    return this.#running;
+    this.#running = { done, receivedStaleMs };
+    return done;
   }
 
   #schedule(): void {

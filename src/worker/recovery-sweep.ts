@@ -52,11 +52,15 @@ export class RecoverySweep {
   }
 
   /**
-   * One sweep; resolves with how many transactions it re-dispatched. Concurrent calls share one run,
-   * unless the run in progress treats RECEIVED rows as stale later than this call asks: it would
-   * miss rows the caller wants, so this call sweeps again once it is over.
+   * One sweep; resolves with how many transactions it re-dispatched (0, doing nothing, once
+   * stopped). Concurrent calls share one run, unless the run in progress treats RECEIVED rows as
+   * stale later than this call asks: it would miss rows the caller wants, so this call sweeps
+   * again once it is over.
    */
   sweep(receivedStaleMs = this.#options.receivedStaleMs): Promise<number> {
+    // After stop() the store and queue are about to close; a late caller (a queue announcing room
+    // while the worker finishes its last jobs) must not start a run against them.
+    if (this.#stopped) return Promise.resolve(0);
     const running = this.#running;
     if (running && receivedStaleMs < running.receivedStaleMs) {
       return running.done.catch(() => 0).then(() => this.sweep(receivedStaleMs));

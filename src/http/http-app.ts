@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -21,6 +21,7 @@ import {
   installErrorHandlers,
 } from './http-errors.js';
 import { installJsonBodyParser } from './json-body.js';
+import { lazyRequestLoggers } from './request-logger.js';
 import { healthRoutes } from './routes/health-routes.js';
 import { transactionRoutes } from './routes/transaction-routes.js';
 import { webhookRoutes } from './routes/webhook-routes.js';
@@ -43,6 +44,17 @@ export interface HttpAppOptions {
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
 
+/**
+ * Makes request ids: a random prefix per app (72 bits, so ids from other processes and restarts do
+ * not collide) and a counter. Unique like a UUID per request, without its random bytes and formatting
+ * on every webhook.
+ */
+function requestIds(): () => string {
+  const prefix = randomBytes(9).toString('base64url');
+  let sequence = 0;
+  return () => `${prefix}-${(++sequence).toString(36)}`;
+}
+
 /** Security headers for the documentation pages, which serve HTML and scripts. */
 const DOCS_HEADERS = {
   'x-content-type-options': 'nosniff',
@@ -61,17 +73,19 @@ function setDocsHeaders(_request: FastifyRequest, reply: FastifyReply, done: () 
  * document (it must see every route), then the routes.
  */
 export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInstance> {
+  const nextRequestId = requestIds();
   const app = Fastify({
     // pino's Logger is a FastifyBaseLogger; the cast keeps Fastify's default generics on the instance.
     loggerInstance: options.logger as FastifyBaseLogger,
     // No log line per request: at thousands of webhooks a second they would cost more than the work.
     logController: new LogController({ disableRequestLogging: true }),
+    childLoggerFactory: lazyRequestLoggers(options.logger),
     bodyLimit: options.bodyLimit,
     // Honour a caller's X-Request-Id when it is short and plain; otherwise make one.
     requestIdHeader: false,
     genReqId: (req) => {
       const offered = req.headers['x-request-id'];
-      return typeof offered === 'string' && REQUEST_ID.test(offered) ? offered : randomUUID();
+      return typeof offered === 'string' && REQUEST_ID.test(offered) ? offered : nextRequestId();
     },
     // Longer than the idle timeout of common load balancers (60 s), so they never reuse a closed socket.
     keepAliveTimeout: 65_000,

@@ -56,6 +56,9 @@ function decimalParts(text: string): { digits: string; exponent: number } | null
 function isExactAmount(amount: number, sent: string | undefined): boolean {
   if (!Number.isFinite(amount)) return false;
   if (sent === undefined) return Number(amount.toPrecision(MAX_AMOUNT_DIGITS)) === amount;
+  // The common case, without regular expressions: sent as the shortest text of its double (`1500`,
+  // `1500.5`), and no longer than the digit limit even counting sign and point.
+  if (sent.length <= MAX_AMOUNT_DIGITS && sent === String(amount)) return true;
   const asSent = decimalParts(sent);
   const asStored = decimalParts(String(amount));
   return (

@@ -27,6 +27,16 @@ const CHECKPOINT_INTERVAL_MS = 50;
  */
 const AUTOCHECKPOINT_PAGES = 10_000;
 
+/**
+ * Page cache of each connection, in KiB (SQLite's own default; better-sqlite3 builds with 16 MiB).
+ * When an insert splits a B-tree page, SQLite briefly renumbers a cached page to a page number
+ * beyond the end of the file, and the commit then walks the whole page cache to drop pages past the
+ * end: with random ids that is nearly every commit, and its cost grows with the cache. Measured
+ * under fresh-id load: 4.6% of the event loop with 16 MiB, 0.8% with 2 MiB, and no visible cost in
+ * extra reads (the operating system's page cache serves them).
+ */
+const CACHE_KIB = 2000;
+
 /** Options of {@link SqliteStore}. */
 export interface SqliteStoreOptions {
   /** Database file; its directory is created if missing. `:memory:` works for one process. */
@@ -135,6 +145,7 @@ export class SqliteStore implements TransactionStore {
     db.pragma(`synchronous = ${this.options.synchronous}`);
     // Another process (API next to a worker) may hold the write lock for a moment.
     db.pragma('busy_timeout = 5000');
+    db.pragma(`cache_size = -${CACHE_KIB}`);
     db.transaction(() => {
       const applied = db.pragma('user_version', { simple: true }) as number;
       for (let i = applied; i < SQLITE_MIGRATIONS.length; i++) db.exec(SQLITE_MIGRATIONS[i]!);

@@ -1,37 +1,14 @@
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
-import { type TestContext, test } from 'node:test';
+import { test } from 'node:test';
 import { type IngestBatch, IngestPipeline } from '../../src/ingest/ingest-pipeline.js';
-import { InProcessQueue } from '../../src/queue/in-process/in-process-queue.js';
 import type { JobQueue, QueueJob } from '../../src/queue/job-queue.js';
-import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import { recordingQueue } from '../helpers/recording-queue.js';
 import { newTransaction } from '../helpers/sample-transaction.js';
 import { testLogger } from '../helpers/silent-logger.js';
-import { tempDir } from '../helpers/temp-dir.js';
-
-async function openStore(t: TestContext): Promise<SqliteStore> {
-  const store = new SqliteStore({ path: join(tempDir(t), 'webhooks.db'), synchronous: 'FULL' });
-  await store.ready();
-  t.after(() => store.close());
-  return store;
-}
-
-/** A real in-process queue with a consumer that only records what it was given. */
-function recordingQueue(t: TestContext): { queue: InProcessQueue; delivered: string[] } {
-  const queue = new InProcessQueue();
-  const delivered: string[] = [];
-  queue.consume(
-    async (id) => {
-      delivered.push(id);
-    },
-    { concurrency: 10 },
-  );
-  t.after(() => queue.close());
-  return { queue, delivered };
-}
+import { tempSqliteStore } from '../helpers/temp-sqlite-store.js';
 
 test('webhooks accepted in one turn are committed as one batch, each resolving once stored', async (t) => {
-  const store = await openStore(t);
+  const store = await tempSqliteStore(t);
   const { queue, delivered } = recordingQueue(t);
   const batches: IngestBatch[] = [];
   const ingest = new IngestPipeline({ store, queue, log: testLogger(), onBatch: (b) => batches.push(b) });
@@ -51,7 +28,7 @@ test('webhooks accepted in one turn are committed as one batch, each resolving o
 });
 
 test('a repeated id in one batch is a duplicate of the first and enqueued once', async (t) => {
-  const store = await openStore(t);
+  const store = await tempSqliteStore(t);
   const { queue, delivered } = recordingQueue(t);
   const ingest = new IngestPipeline({ store, queue, log: testLogger() });
   const item = newTransaction();
@@ -64,7 +41,7 @@ test('a repeated id in one batch is a duplicate of the first and enqueued once',
 });
 
 test('batches are cut at maxBatch and all of them commit', async (t) => {
-  const store = await openStore(t);
+  const store = await tempSqliteStore(t);
   const { queue } = recordingQueue(t);
   const sizes: number[] = [];
   const ingest = new IngestPipeline({
@@ -80,7 +57,7 @@ test('batches are cut at maxBatch and all of them commit', async (t) => {
 });
 
 test('a failed commit rejects every webhook of its batch', async (t) => {
-  const store = await openStore(t);
+  const store = await tempSqliteStore(t);
   const { queue } = recordingQueue(t);
   const batches: IngestBatch[] = [];
   const ingest = new IngestPipeline({ store, queue, log: testLogger(), onBatch: (b) => batches.push(b) });
@@ -97,7 +74,7 @@ test('a failed commit rejects every webhook of its batch', async (t) => {
 });
 
 test('an enqueue failure does not fail the webhook: the row stays RECEIVED for the sweep', async (t) => {
-  const store = await openStore(t);
+  const store = await tempSqliteStore(t);
   let release!: () => void;
   const gate = new Promise<void>((resolve) => {
     release = resolve;

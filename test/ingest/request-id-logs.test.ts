@@ -60,3 +60,15 @@ test('at info level, a webhook and its processing write no log line', async (t) 
   });
   assert.deepEqual(lines.slice(before), []);
 });
+
+test('webhooks sent without X-Request-Id are stored with distinct generated ids', async (t) => {
+  const runtime = await startTestRuntime(t, {});
+  const bodies = [webhookBody(), webhookBody(), webhookBody()];
+  for (const body of bodies) assert.equal((await postWebhook(runtime.url, body)).status, 202);
+  const ids = await Promise.all(
+    bodies.map(async (body) => (await runtime.store.get(String(body.transaction_id)))?.requestId),
+  );
+  assert.equal(new Set(ids).size, 3, `distinct: ${JSON.stringify(ids)}`);
+  // The same shape as an offered X-Request-Id, so a generated id can be passed on and kept.
+  for (const id of ids) assert.match(id ?? '', /^[A-Za-z0-9._:-]{1,64}$/);
+});

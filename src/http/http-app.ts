@@ -21,7 +21,7 @@ import {
   installErrorHandlers,
 } from './http-errors.js';
 import { installJsonBodyParser } from './json-body.js';
-import { lazyRequestLoggers } from './request-logger.js';
+import { lazyRequestLogger } from './request-logger.js';
 import { healthRoutes } from './routes/health-routes.js';
 import { transactionRoutes } from './routes/transaction-routes.js';
 import { webhookRoutes } from './routes/webhook-routes.js';
@@ -79,7 +79,7 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
     loggerInstance: options.logger as FastifyBaseLogger,
     // No log line per request: at thousands of webhooks a second they would cost more than the work.
     logController: new LogController({ disableRequestLogging: true }),
-    childLoggerFactory: lazyRequestLoggers(options.logger),
+    childLoggerFactory: lazyRequestLogger,
     bodyLimit: options.bodyLimit,
     // Honour a caller's X-Request-Id when it is short and plain; otherwise make one.
     requestIdHeader: false,

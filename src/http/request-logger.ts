@@ -63,13 +63,18 @@ class LazyRequestLogger implements FastifyBaseLogger {
 }
 
 /**
- * Fastify's `childLoggerFactory` option for a pino `parent`: request loggers are made lazily (see
+ * Fastify's `childLoggerFactory` option for a pino logger: request loggers are made lazily (see
  * {@link LazyRequestLogger}). Options Fastify passes for a route-level log level or serializers need
  * a real child at once, and get one.
  */
-export function lazyRequestLoggers(parent: Logger): NonNullable<FastifyServerOptions['childLoggerFactory']> {
-  return (_logger, bindings, options) =>
-    options.level !== undefined || options.serializers !== undefined
-      ? parent.child(bindings, options)
-      : new LazyRequestLogger(parent, bindings);
-}
+export const lazyRequestLogger: NonNullable<FastifyServerOptions['childLoggerFactory']> = (
+  logger,
+  bindings,
+  options,
+) => {
+  // Fastify passes the logger it was given, a pino logger here (createLogger).
+  const parent = logger as Logger;
+  return options.level !== undefined || options.serializers !== undefined
+    ? parent.child(bindings, options)
+    : new LazyRequestLogger(parent, bindings);
+};

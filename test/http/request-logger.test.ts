@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { test } from 'node:test';
 import type { FastifyBaseLogger } from 'fastify';
-import { lazyRequestLoggers } from '../../src/http/request-logger.js';
+import { lazyRequestLogger } from '../../src/http/request-logger.js';
 import { createLogger } from '../../src/logger.js';
 
 /** A logger at `level` writing into `lines`; `spy` counts its child() calls (a spied parent's own children would call the spy too). */
@@ -22,9 +22,14 @@ function capture(level: string, spy = true) {
       children++;
       return realChild(...args);
     }) as typeof parent.child;
-  const factory = lazyRequestLoggers(parent);
   const make = (bindings: Record<string, unknown>, options = {}) =>
-    factory.call(undefined as never, parent, bindings, options, undefined as never) as FastifyBaseLogger;
+    lazyRequestLogger.call(
+      undefined as never,
+      parent,
+      bindings,
+      options,
+      undefined as never,
+    ) as FastifyBaseLogger;
   return { lines, make, children: () => children };
 }
 

@@ -138,6 +138,46 @@ export function storeContract(
     assert.equal(await store.claim(item.transactionId, 'owner-a', 30_000), null);
   });
 
+  it('claims many ids at once, each once, even when one is asked for twice together', async (_t, store) => {
+    const items = Array.from({ length: 20 }, () => newTransaction());
+    await store.insertMany(items);
+    const ids = items.map((i) => i.transactionId);
+    // The same owner asks for every id, some of them twice, all in one turn of the event loop.
+    const asks = [...ids, ids[0]!, ids[7]!, ids[7]!, uniqueId()];
+    const claims = await Promise.all(asks.map((id) => store.claim(id, 'owner-a', 30_000)));
+    for (const id of ids) {
+      const won = claims.filter((c, i) => c !== null && asks[i] === id);
+      assert.equal(won.length, 1, `claims won for ${id}`);
+      assert.equal(won[0]!.record.transactionId, id);
+      assert.equal(won[0]!.record.attempts, 1);
+    }
+    assert.equal(claims.at(-1), null);
+    assert.deepEqual(
+      await Promise.all(ids.map(async (id) => (await store.get(id))?.attempts)),
+      ids.map(() => 1),
+    );
+  });
+
+  it('completes many ids at once: only the lease holder, each once', async (_t, store) => {
+    const items = Array.from({ length: 12 }, () => newTransaction());
+    await store.insertMany(items);
+    const ids = items.map((i) => i.transactionId);
+    for (const id of ids) assert.ok(await store.claim(id, 'owner-a', 30_000));
+    const asks = [
+      ...ids.map((id) => ({ id, owner: 'owner-a' })),
+      { id: ids[3]!, owner: 'owner-a' },
+      { id: ids[4]!, owner: 'owner-b' },
+      { id: uniqueId(), owner: 'owner-a' },
+    ];
+    const done = await Promise.all(asks.map(({ id, owner }) => store.complete(id, owner)));
+    for (const id of ids) {
+      const won = done.filter((ok, i) => ok && asks[i]!.id === id);
+      assert.equal(won.length, 1, `completions recorded for ${id}`);
+      assert.equal((await store.get(id))?.status, 'PROCESSED');
+    }
+    assert.deepEqual(done.slice(ids.length), [false, false, false]);
+  });
+
   it('renews only the leases the owner still holds', async (_t, store) => {
     const mine = newTransaction();
     const theirs = newTransaction();

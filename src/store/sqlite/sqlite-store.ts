@@ -7,6 +7,7 @@ import {
   type TransactionRecord,
   type TransactionStatus,
 } from '../../domain/transaction.js';
+import { CallBatcher } from '../call-batcher.js';
 import type {
   Claim,
   DueQuery,
@@ -134,6 +135,8 @@ export class SqliteStore implements TransactionStore {
   #walSync: WalSync | undefined;
   /** Present for a file in WAL mode: checkpoints run off the event loop. */
   #checkpointer: WalCheckpointer | undefined;
+  readonly #claims = new Map<string, CallBatcher<string, Claim | null>>();
+  readonly #completions = new Map<string, CallBatcher<string, boolean>>();
 
   constructor(private readonly options: SqliteStoreOptions) {}
 
@@ -306,19 +309,40 @@ export class SqliteStore implements TransactionStore {
     return row ? toRecord(row) : null;
   }
 
+  /**
+   * Claims are batched per owner and lease length (see {@link CallBatcher}): a worker whose
+   * handlers end together claims their successors in one transaction and one sync.
+   */
   async claim(transactionId: string, owner: string, leaseMs: number): Promise<Claim | null> {
+    const key = `${leaseMs}:${owner}`;
+    let batcher = this.#claims.get(key);
+    if (!batcher) {
+      batcher = new CallBatcher({
+        run: (ids) => this.claimMany(ids, owner, leaseMs),
+        onIdle: () => this.#claims.delete(key),
+      });
+      this.#claims.set(key, batcher);
+    }
+    return batcher.submit(transactionId);
+  }
+
+  private async claimMany(ids: string[], owner: string, leaseMs: number): Promise<(Claim | null)[]> {
     const { get, claim } = this.sql;
     const now = Date.now();
-    const claimed = this.db
-      .transaction((): Claim | null => {
-        const before = get.get(transactionId);
-        if (!before) return null;
-        const row = claim.get({ id: transactionId, owner, now, until: now + leaseMs });
-        return row ? { record: toRecord(row), reclaimed: before.status === 'PROCESSING' } : null;
-      })
+    const until = now + leaseMs;
+    // One after the other in one transaction: an id asked for twice finds its lease held the second time.
+    const claims = this.db
+      .transaction(() =>
+        ids.map((id): Claim | null => {
+          const before = get.get(id);
+          if (!before) return null;
+          const row = claim.get({ id, owner, now, until });
+          return row ? { record: toRecord(row), reclaimed: before.status === 'PROCESSING' } : null;
+        }),
+      )
       .immediate();
-    if (claimed) await this.#durable();
-    return claimed;
+    if (claims.some((c) => c !== null)) await this.#durable();
+    return claims;
   }
 
   async renewLeases(transactionIds: readonly string[], owner: string, leaseMs: number): Promise<string[]> {
@@ -331,8 +355,27 @@ export class SqliteStore implements TransactionStore {
     return kept;
   }
 
+  /** Batched per owner, like {@link SqliteStore.claim}. */
   async complete(transactionId: string, owner: string): Promise<boolean> {
-    return this.#changed(this.sql.complete.run({ id: transactionId, owner, now: Date.now() }).changes);
+    let batcher = this.#completions.get(owner);
+    if (!batcher) {
+      batcher = new CallBatcher({
+        run: (ids) => this.completeMany(ids, owner),
+        onIdle: () => this.#completions.delete(owner),
+      });
+      this.#completions.set(owner, batcher);
+    }
+    return batcher.submit(transactionId);
+  }
+
+  private async completeMany(ids: string[], owner: string): Promise<boolean[]> {
+    const { complete } = this.sql;
+    const now = Date.now();
+    const done = this.db
+      .transaction(() => ids.map((id) => complete.run({ id, owner, now }).changes === 1))
+      .immediate();
+    if (done.includes(true)) await this.#durable();
+    return done;
   }
 
   async retryLater(transactionId: string, owner: string, error: string, availableAt: Date): Promise<boolean> {

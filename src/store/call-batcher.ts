@@ -61,7 +61,9 @@ export class CallBatcher<In, Out> {
 
   async #runNext(): Promise<void> {
     if (this.#inFlight >= this.#maxInFlight || this.#waiting.length === 0) return;
-    const batch = this.#waiting.splice(0, this.#maxBatch);
+    const batch =
+      this.#waiting.length <= this.#maxBatch ? this.#waiting : this.#waiting.splice(0, this.#maxBatch);
+    if (batch === this.#waiting) this.#waiting = [];
     this.#inFlight++;
     this.#schedule();
     try {
@@ -77,5 +79,26 @@ export class CallBatcher<In, Out> {
       this.#schedule();
       if (this.#inFlight === 0 && this.#waiting.length === 0) this.#onIdle?.();
     }
+  }
+}
+
+/**
+ * One {@link CallBatcher} per key (a lease owner, say), made on a key's first call and dropped when
+ * it has nothing left to run, so that calls are only ever batched with calls of the same key.
+ */
+export class KeyedCallBatchers<In, Out> {
+  readonly #batchers = new Map<string, CallBatcher<In, Out>>();
+
+  /**
+   * Submits `input` to the batcher of `key`; `run` runs the batches of that key and is used when the
+   * key has no batcher yet.
+   */
+  submit(key: string, input: In, run: (inputs: In[]) => Promise<Out[]>): Promise<Out> {
+    let batcher = this.#batchers.get(key);
+    if (!batcher) {
+      batcher = new CallBatcher({ run, onIdle: () => this.#batchers.delete(key) });
+      this.#batchers.set(key, batcher);
+    }
+    return batcher.submit(input);
   }
 }

@@ -5,7 +5,7 @@ import {
   type TransactionRecord,
   type TransactionStatus,
 } from '../../domain/transaction.js';
-import { CallBatcher } from '../call-batcher.js';
+import { KeyedCallBatchers } from '../call-batcher.js';
 import { insertOutcomesInOrder } from '../insert-outcomes.js';
 import type {
   Claim,
@@ -281,8 +281,8 @@ export class PostgresStore implements TransactionStore {
   readonly #sql: ReturnType<typeof statements>;
   #pool: pg.Pool | undefined;
   #opening: Promise<void> | undefined;
-  readonly #claims = new Map<string, CallBatcher<string, Claim | null>>();
-  readonly #completions = new Map<string, CallBatcher<string, boolean>>();
+  readonly #claims = new KeyedCallBatchers<string, Claim | null>();
+  readonly #completions = new KeyedCallBatchers<string, boolean>();
 
   constructor(private readonly options: PostgresStoreOptions) {
     this.#schemaName = options.schema ?? 'public';
@@ -377,16 +377,9 @@ export class PostgresStore implements TransactionStore {
    * claims their successors in a few statements (and commits) instead of a thousand.
    */
   async claim(transactionId: string, owner: string, leaseMs: number): Promise<Claim | null> {
-    const key = `${leaseMs}:${owner}`;
-    let batcher = this.#claims.get(key);
-    if (!batcher) {
-      batcher = new CallBatcher({
-        run: (ids) => this.claimMany(ids, owner, leaseMs),
-        onIdle: () => this.#claims.delete(key),
-      });
-      this.#claims.set(key, batcher);
-    }
-    return batcher.submit(transactionId);
+    return this.#claims.submit(`${leaseMs}:${owner}`, transactionId, (ids) =>
+      this.claimMany(ids, owner, leaseMs),
+    );
   }
 
   private async claimMany(ids: string[], owner: string, leaseMs: number): Promise<(Claim | null)[]> {
@@ -419,15 +412,7 @@ export class PostgresStore implements TransactionStore {
 
   /** Batched per owner, like {@link PostgresStore.claim}. */
   async complete(transactionId: string, owner: string): Promise<boolean> {
-    let batcher = this.#completions.get(owner);
-    if (!batcher) {
-      batcher = new CallBatcher({
-        run: (ids) => this.completeMany(ids, owner),
-        onIdle: () => this.#completions.delete(owner),
-      });
-      this.#completions.set(owner, batcher);
-    }
-    return batcher.submit(transactionId);
+    return this.#completions.submit(owner, transactionId, (ids) => this.completeMany(ids, owner));
   }
 
   private async completeMany(ids: string[], owner: string): Promise<boolean[]> {

@@ -7,7 +7,7 @@ import {
   type TransactionRecord,
   type TransactionStatus,
 } from '../../domain/transaction.js';
-import { CallBatcher } from '../call-batcher.js';
+import { KeyedCallBatchers } from '../call-batcher.js';
 import type {
   Claim,
   DueQuery,
@@ -135,8 +135,8 @@ export class SqliteStore implements TransactionStore {
   #walSync: WalSync | undefined;
   /** Present for a file in WAL mode: checkpoints run off the event loop. */
   #checkpointer: WalCheckpointer | undefined;
-  readonly #claims = new Map<string, CallBatcher<string, Claim | null>>();
-  readonly #completions = new Map<string, CallBatcher<string, boolean>>();
+  readonly #claims = new KeyedCallBatchers<string, Claim | null>();
+  readonly #completions = new KeyedCallBatchers<string, boolean>();
 
   constructor(private readonly options: SqliteStoreOptions) {}
 
@@ -310,20 +310,13 @@ export class SqliteStore implements TransactionStore {
   }
 
   /**
-   * Claims are batched per owner and lease length (see {@link CallBatcher}): a worker whose
+   * Claims are batched per owner and lease length (see {@link KeyedCallBatchers}): a worker whose
    * handlers end together claims their successors in one transaction and one sync.
    */
   async claim(transactionId: string, owner: string, leaseMs: number): Promise<Claim | null> {
-    const key = `${leaseMs}:${owner}`;
-    let batcher = this.#claims.get(key);
-    if (!batcher) {
-      batcher = new CallBatcher({
-        run: (ids) => this.claimMany(ids, owner, leaseMs),
-        onIdle: () => this.#claims.delete(key),
-      });
-      this.#claims.set(key, batcher);
-    }
-    return batcher.submit(transactionId);
+    return this.#claims.submit(`${leaseMs}:${owner}`, transactionId, (ids) =>
+      this.claimMany(ids, owner, leaseMs),
+    );
   }
 
   private async claimMany(ids: string[], owner: string, leaseMs: number): Promise<(Claim | null)[]> {
@@ -357,15 +350,7 @@ export class SqliteStore implements TransactionStore {
 
   /** Batched per owner, like {@link SqliteStore.claim}. */
   async complete(transactionId: string, owner: string): Promise<boolean> {
-    let batcher = this.#completions.get(owner);
-    if (!batcher) {
-      batcher = new CallBatcher({
-        run: (ids) => this.completeMany(ids, owner),
-        onIdle: () => this.#completions.delete(owner),
-      });
-      this.#completions.set(owner, batcher);
-    }
-    return batcher.submit(transactionId);
+    return this.#completions.submit(owner, transactionId, (ids) => this.completeMany(ids, owner));
   }
 
   private async completeMany(ids: string[], owner: string): Promise<boolean[]> {

@@ -1,6 +1,7 @@
 import type { NewTransaction } from '../domain/transaction.js';
 import type { Logger } from '../logger.js';
 import type { JobQueue } from '../queue/job-queue.js';
+import { CallBatcher } from '../store/call-batcher.js';
 import type { InsertOutcome, TransactionStore } from '../store/transaction-store.js';
 
 /** What one committed (or failed) batch looked like; metrics subscribe to it. */
@@ -32,17 +33,12 @@ export interface IngestPipelineOptions {
   onBatch?: (batch: IngestBatch) => void;
 }
 
-interface Pending {
-  item: NewTransaction;
-  resolve: (outcome: InsertOutcome) => void;
-  reject: (error: unknown) => void;
-}
-
 /**
  * The write path of the webhook endpoint, with group commit: webhooks that arrive in the same turn
- * of the event loop are committed together (one transaction, one disk sync), and up to `maxConcurrentBatches` batches are in flight at once. Each caller's promise resolves
- * only after its row is committed and durable, so a 202 is never sent for a webhook that is not
- * stored.
+ * of the event loop are committed together (one transaction, one disk sync), and up to
+ * `maxConcurrentBatches` batches are in flight at once (see {@link CallBatcher}). Each caller's
+ * promise resolves only after its row is committed and durable, so a 202 is never sent for a
+ * webhook that is not stored.
  *
  * The new rows' jobs are then enqueued in one bulk call, without holding up the answer: the row is
  * the promise to process, the job only a doorbell. An enqueue that fails (or never happens because
@@ -50,25 +46,21 @@ interface Pending {
  */
 export class IngestPipeline {
   readonly #options: IngestPipelineOptions;
-  readonly #maxBatch: number;
-  readonly #maxConcurrent: number;
-  #waiting: Pending[] = [];
-  #inFlight = 0;
-  #scheduled = false;
+  readonly #batcher: CallBatcher<NewTransaction, InsertOutcome>;
   readonly #enqueues = new Set<Promise<void>>();
 
   constructor(options: IngestPipelineOptions) {
     this.#options = options;
-    this.#maxBatch = options.maxBatch ?? 512;
-    this.#maxConcurrent = options.maxConcurrentBatches ?? 1;
+    this.#batcher = new CallBatcher({
+      run: (items) => this.#commit(items),
+      maxBatch: options.maxBatch ?? 512,
+      maxInFlight: options.maxConcurrentBatches ?? 1,
+    });
   }
 
   /** Stores `item` unless its id exists, enqueues it if new; resolves once the row is durable. */
   accept(item: NewTransaction): Promise<InsertOutcome> {
-    return new Promise((resolve, reject) => {
-      this.#waiting.push({ item, resolve, reject });
-      this.#schedule();
-    });
+    return this.#batcher.submit(item);
   }
 
   /** Waits for enqueues still in progress (call after the HTTP server stopped, before the queue closes). */
@@ -76,45 +68,22 @@ export class IngestPipeline {
     while (this.#enqueues.size > 0) await Promise.allSettled([...this.#enqueues]);
   }
 
-  #schedule(): void {
-    if (this.#scheduled || this.#inFlight >= this.#maxConcurrent || this.#waiting.length === 0) return;
-    this.#scheduled = true;
-    // Let the requests already read from sockets in this turn join the batch.
-    setImmediate(() => {
-      this.#scheduled = false;
-      void this.#commitNext();
-    });
-  }
-
-  async #commitNext(): Promise<void> {
-    if (this.#inFlight >= this.#maxConcurrent || this.#waiting.length === 0) return;
-    const batch =
-      this.#waiting.length <= this.#maxBatch ? this.#waiting : this.#waiting.splice(0, this.#maxBatch);
-    if (batch === this.#waiting) this.#waiting = [];
-    this.#inFlight++;
-    // More waiting than one batch takes: start the next one now rather than after this commit.
-    this.#schedule();
+  async #commit(items: NewTransaction[]): Promise<InsertOutcome[]> {
     const { store, onBatch } = this.#options;
     const started = performance.now();
+    let outcomes: InsertOutcome[];
     try {
-      let outcomes: InsertOutcome[];
-      try {
-        outcomes = await store.insertMany(batch.map((p) => p.item));
-      } catch (error) {
-        onBatch?.({ size: batch.length, inserted: 0, commitMs: performance.now() - started, failed: true });
-        for (const p of batch) p.reject(error);
-        return;
-      }
-      const commitMs = performance.now() - started;
-      let inserted = 0;
-      for (const o of outcomes) if (o.inserted) inserted++;
-      if (inserted > 0) this.#enqueue(outcomes);
-      onBatch?.({ size: batch.length, inserted, commitMs, failed: false });
-      for (let i = 0; i < batch.length; i++) batch[i]!.resolve(outcomes[i]!);
-    } finally {
-      this.#inFlight--;
-      this.#schedule();
+      outcomes = await store.insertMany(items);
+    } catch (error) {
+      onBatch?.({ size: items.length, inserted: 0, commitMs: performance.now() - started, failed: true });
+      throw error;
     }
+    const commitMs = performance.now() - started;
+    let inserted = 0;
+    for (const o of outcomes) if (o.inserted) inserted++;
+    if (inserted > 0) this.#enqueue(outcomes);
+    onBatch?.({ size: items.length, inserted, commitMs, failed: false });
+    return outcomes;
   }
 
   #enqueue(outcomes: readonly InsertOutcome[]): void {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { CallBatcher } from '../../src/store/call-batcher.js';
+import { CallBatcher, KeyedCallBatchers } from '../../src/store/call-batcher.js';
 import { gate } from '../helpers/gate.js';
 
 test('calls made in one turn run as one batch, each getting its own result', async () => {
@@ -64,4 +64,22 @@ test('a failed batch rejects its own calls only; the next batch runs', async () 
 test('a batch that returns the wrong number of results rejects its calls', async () => {
   const batcher = new CallBatcher<number, number>({ run: async () => [1] });
   await assert.rejects(Promise.all([batcher.submit(1), batcher.submit(2)]), /batch of 2 calls got 1 results/);
+});
+
+test('keyed batchers batch calls of the same key only, and forget a key once it is idle', async () => {
+  const batches: string[] = [];
+  const batchers = new KeyedCallBatchers<number, string>();
+  const runFor = (label: string) => async (inputs: number[]) => {
+    batches.push(`${label}:${inputs.join(',')}`);
+    return inputs.map((n) => `${label}${n}`);
+  };
+  const first = await Promise.all([
+    batchers.submit('a', 1, runFor('a')),
+    batchers.submit('b', 2, runFor('b')),
+    batchers.submit('a', 3, runFor('ignored: a has a batcher')),
+  ]);
+  assert.deepEqual(first, ['a1', 'b2', 'a3']);
+  assert.deepEqual(batches.sort(), ['a:1,3', 'b:2']);
+  // Key a went idle, so its next call makes a new batcher with the run it brings.
+  assert.equal(await batchers.submit('a', 4, runFor('a2-')), 'a2-4');
 });

@@ -65,6 +65,7 @@ export class CallBatcher<In, Out> {
       this.#waiting.length <= this.#maxBatch ? this.#waiting : this.#waiting.splice(0, this.#maxBatch);
     if (batch === this.#waiting) this.#waiting = [];
     this.#inFlight++;
+    // More waiting than one batch takes, and room for another batch: start it now.
     this.#schedule();
     try {
       const outputs = await this.#run(batch.map((w) => w.input));

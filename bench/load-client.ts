@@ -3,7 +3,7 @@
  * it measures: `node dist/bench/load-client.js '<LoadSpec as JSON>'`. Prints one JSON line, a
  * {@link LoadResult}, on stdout.
  *
- * As fast as possible (closed loop): autocannon. At a fixed rate (open loop): a pacer of its own,
+ * As fast as possible (closed loop): autocannon, or wrk when the spec asks for it. At a fixed rate (open loop): a pacer of its own,
  * because autocannon's rate limit lets each connection send its whole second's quota back to back
  * at the start of every second, so "1,000 req/s" arrives as a 32-connection burst and then
  * silence, and its coordinated-omission correction then adds synthetic samples on top; the bare
@@ -15,6 +15,7 @@ import { randomBytes } from 'node:crypto';
 import { Agent, request as httpRequest } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import autocannon from 'autocannon';
+import { runWrk } from './wrk-load.js';
 
 /** What one load run sends. */
 export interface LoadSpec {
@@ -41,6 +42,11 @@ export interface LoadSpec {
     | { kind: 'fresh'; prefix: string }
     | { kind: 'sequential'; prefix: string }
     | { kind: 'cycle'; prefix: string; pool: number };
+  /**
+   * The closed-loop generator: autocannon (default) or wrk (see `wrk-load`). Runs at a rate or of an
+   * `amount` always use the Node clients.
+   */
+  tool?: 'autocannon' | 'wrk';
 }
 
 /** What one load run measured; latencies in milliseconds. */
@@ -57,6 +63,9 @@ export interface LoadResult {
   non2xx: number;
   statusCodes: Record<string, number>;
 }
+
+/** Where every load run posts. */
+const WEBHOOK_PATH = '/v1/webhooks/transactions';
 
 /** A webhook body like a provider's, with `transactionId`. */
 function webhookJson(transactionId: string): string {
@@ -103,7 +112,7 @@ async function runPaced(spec: LoadSpec & { rate: number }): Promise<LoadResult> 
           host: hostname,
           port,
           method: 'POST',
-          path: '/v1/webhooks/transactions',
+          path: WEBHOOK_PATH,
           agent,
           timeout: 10_000,
           headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
@@ -159,6 +168,7 @@ async function runPaced(spec: LoadSpec & { rate: number }): Promise<LoadResult> 
 /** Runs one load test against the webhook endpoint. */
 async function runLoad(spec: LoadSpec): Promise<LoadResult> {
   if (spec.rate !== undefined) return runPaced({ ...spec, rate: spec.rate });
+  if (spec.tool === 'wrk' && spec.amount === undefined) return runWrk(spec, WEBHOOK_PATH, webhookJson);
   const nextId = idGenerator(spec.ids);
   const result = await autocannon({
     url: spec.url,
@@ -169,7 +179,7 @@ async function runLoad(spec: LoadSpec): Promise<LoadResult> {
     requests: [
       {
         method: 'POST',
-        path: '/v1/webhooks/transactions',
+        path: WEBHOOK_PATH,
         headers: { 'content-type': 'application/json' },
         // A new body per request: every request carries its own (or a repeated) transaction id.
         setupRequest: (request) => ({ ...request, body: webhookJson(nextId()) }),

@@ -1,0 +1,59 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { describe, test } from 'node:test';
+import { runWrk } from '../../bench/wrk-load.js';
+import { getTransaction } from '../helpers/http-client.js';
+import { uniqueId, webhookBody } from '../helpers/sample-transaction.js';
+import { startTestRuntime } from '../helpers/test-runtime.js';
+
+const inCi = process.env.CI === 'true' || process.env.CI === '1';
+const haveWrk = spawnSync('wrk', ['--version']).error === undefined;
+if (!haveWrk && inCi)
+  throw new Error('wrk is not installed, and CI=true forbids skipping (.ci/run installs it)');
+if (!haveWrk) process.stderr.write('\n!!! SKIPPING wrk load tests: wrk is not installed !!!\n\n');
+
+const PATH = '/v1/webhooks/transactions';
+const body = (id: string) => JSON.stringify(webhookBody({ transaction_id: id }));
+
+describe('bench: closed-loop load from wrk', { skip: haveWrk ? false : 'wrk is not installed' }, () => {
+  test('fresh ids: every request a new transaction, every one counted', async (t) => {
+    const runtime = await startTestRuntime(t);
+    const result = await runWrk(
+      { url: runtime.url, connections: 2, durationSeconds: 1, ids: { kind: 'fresh', prefix: uniqueId('w') } },
+      PATH,
+      body,
+    );
+    assert.ok(result.totalRequests > 10, `only ${result.totalRequests} requests`);
+    assert.equal(result.errors, 0);
+    assert.equal(result.non2xx, 0);
+    assert.ok(result.latencyP50 > 0 && result.latencyP50 <= result.latencyP99);
+    assert.ok(result.latencyP99 <= result.latencyMax);
+    // wrk stops counting at the deadline while a request per connection may still be on its way.
+    const counts = await runtime.store.countByStatus();
+    const stored = Object.values(counts).reduce((a, b) => a + b, 0);
+    assert.ok(
+      stored >= result.totalRequests && stored <= result.totalRequests + 2,
+      `${stored} stored, ${result.totalRequests} answered`,
+    );
+  });
+
+  test('cycled ids: the pool and nothing else is stored', async (t) => {
+    const runtime = await startTestRuntime(t);
+    const prefix = uniqueId('c');
+    const result = await runWrk(
+      { url: runtime.url, connections: 2, durationSeconds: 1, ids: { kind: 'cycle', prefix, pool: 3 } },
+      PATH,
+      body,
+    );
+    assert.ok(result.totalRequests > 10, `only ${result.totalRequests} requests`);
+    assert.equal(result.non2xx, 0);
+    for (const n of [0, 1, 2])
+      assert.equal((await getTransaction(runtime.url, `${prefix}-${n}`)).status, 200);
+    assert.equal((await getTransaction(runtime.url, `${prefix}-3`)).status, 404);
+    const counts = await runtime.store.countByStatus();
+    assert.equal(
+      Object.values(counts).reduce((a, b) => a + b, 0),
+      3,
+    );
+  });
+});

@@ -60,6 +60,8 @@ export interface BenchResults {
     commit: string;
     durationSeconds: number;
     connections: number;
+    /** The closed-loop load generator (fixed-rate runs always use the Node pacer). */
+    client: 'autocannon' | 'wrk';
     notes: string[];
   };
   ceiling: { freeRps: number[]; meanRps: number };
@@ -85,7 +87,7 @@ export function renderMarkdown(results: BenchResults): string {
     `Measured ${results.startedAt.slice(0, 16).replace('T', ' ')} UTC on ${c.cpus} CPU (${c.cpuModel}), `,
   );
   lines.push(
-    `${c.memoryGb} GB RAM, Node ${c.node}, commit ${c.commit.slice(0, 7)}; load from autocannon in a separate process on the same machine, `,
+    `${c.memoryGb} GB RAM, Node ${c.node}, commit ${c.commit.slice(0, 7)}; load from ${c.client} in a separate process on the same machine, `,
   );
   lines.push(`${c.connections} connections, ${c.durationSeconds} s per run, all traffic on 127.0.0.1.`);
   for (const note of c.notes) lines.push(`${note}`);

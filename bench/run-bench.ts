@@ -7,7 +7,8 @@
  *
  * Options: `--duration <s>` per load run (10), `--connections <n>` (32), `--soak` (a 5-minute soak;
  * default 30 s), `--soak-seconds <s>` (0 skips it), `--only <keys>` (comma-separated among
- * embedded, embedded-normal, postgres-redis), `--no-drain`, `--out <dir>` (bench/results).
+ * embedded, embedded-normal, postgres-redis), `--no-drain`, `--out <dir>` (bench/results),
+ * `--client wrk` (closed-loop runs from wrk instead of autocannon; wrk must be on PATH).
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -51,6 +52,7 @@ const { values: args } = parseArgs({
     only: { type: 'string' },
     'no-drain': { type: 'boolean', default: false },
     out: { type: 'string', default: join(process.cwd(), 'bench', 'results') },
+    client: { type: 'string', default: 'autocannon' },
   },
 });
 
@@ -58,6 +60,10 @@ const DURATION = Number(args.duration);
 const CONNECTIONS = Number(args.connections);
 const SOAK_SECONDS = Number(args['soak-seconds'] ?? (args.soak ? 300 : 30));
 const ONLY = args.only?.split(',').map((s) => s.trim());
+if (args.client !== 'autocannon' && args.client !== 'wrk') {
+  throw new Error(`--client must be autocannon or wrk, not ${args.client}`);
+}
+const CLIENT: 'autocannon' | 'wrk' = args.client;
 /** The latency target is stated at this rate. */
 const FIXED_RATE = 1000;
 /** Ids posted once before the duplicate run, then cycled through. */
@@ -72,7 +78,7 @@ let idSeq = 0;
 const fresh = (): LoadSpec['ids'] => ({ kind: 'fresh', prefix: `b${RUN_ID}-${idSeq++}` });
 
 async function load(url: string, spec: Partial<LoadSpec> & Pick<LoadSpec, 'ids'>): Promise<LoadResult> {
-  return runLoadClient({ url, connections: CONNECTIONS, durationSeconds: DURATION, ...spec });
+  return runLoadClient({ url, connections: CONNECTIONS, durationSeconds: DURATION, tool: CLIENT, ...spec });
 }
 
 const describeLoad = (r: LoadResult) =>
@@ -308,10 +314,11 @@ async function main(): Promise<void> {
       commit: gitCommit(),
       durationSeconds: DURATION,
       connections: CONNECTIONS,
+      client: CLIENT,
       notes: [
         'Services run with their defaults and LOG_LEVEL=warn (PROCESS_DELAY_SECONDS=30, WORKER_CONCURRENCY=1000; embedded: the worker in the same process, PostgreSQL + Redis: one api and one worker process, with PostgreSQL and Redis on the same machine).',
         '"vs ceiling" divides by the mean of the ceiling runs made at the start and at the end. Fresh ids are random (like providers\' ids), sequential ids are a prefix plus a counter (what autocannon\'s [<id>] sends), duplicate ids repeat 5,000 ids posted just before.',
-        "Fixed-rate rows are paced evenly (open loop, latency measured from the intended send time), not with autocannon's per-second bursts. Latencies of the other rows are autocannon's (whole milliseconds).",
+        "Fixed-rate rows are paced evenly (open loop, latency measured from the intended send time), not with autocannon's per-second bursts. Latencies of the other rows are the closed-loop client's (autocannon's in whole milliseconds).",
         'Peak RSS is the process high-water mark over all its runs; with a 30 s handler delay the in-process queue holds every job not yet started in memory.',
       ],
     },

@@ -4,6 +4,7 @@ import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import type { LoadResult, LoadSpec } from './load-client.js';
+import { runCommand } from './run-command.js';
 
 /** The compiled service entry point, next to this file's compiled folder. */
 export const MAIN = fileURLToPath(new URL('../src/main.js', import.meta.url));
@@ -120,21 +121,11 @@ export async function startProcess(
   return proc;
 }
 
-/** Runs one load test in its own process (autocannon) and returns what it measured. */
+/** Runs one load test in its own process (see `load-client`) and returns what it measured. */
 export async function runLoadClient(spec: LoadSpec): Promise<LoadResult> {
-  const child = spawn(process.execPath, [LOAD_CLIENT, JSON.stringify(spec)], {
+  const { code, stdout, stderr } = await runCommand(process.execPath, [LOAD_CLIENT, JSON.stringify(spec)], {
     env: { PATH: process.env.PATH ?? '' },
-    stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => {
-    stdout += d.toString();
-  });
-  child.stderr.on('data', (d: Buffer) => {
-    stderr += d.toString();
-  });
-  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
   if (code !== 0) throw new Error(`load client exited with ${code}: ${stderr}`);
   return JSON.parse(stdout.trim().split('\n').at(-1) ?? '') as LoadResult;
 }

@@ -11,11 +11,11 @@
  * of the same kinds); the script's `done` hook prints wrk's summary as one JSON line, which is
  * turned into a {@link LoadResult}.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LoadResult, LoadSpec } from './load-client.js';
+import { runCommand } from './run-command.js';
 
 /** What the script's `done` hook prints (wrk's summary; times in microseconds). */
 interface WrkSummary {
@@ -134,20 +134,8 @@ export async function runWrk(
       '-s',
       script,
     ];
-    const child = spawn('wrk', [...args, spec.url], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => {
-      stdout += d.toString();
-    });
-    child.stderr.on('data', (d: Buffer) => {
-      stderr += d.toString();
-    });
-    const code = await new Promise<number | null>((resolve, reject) => {
-      child.once('error', (error) =>
-        reject(new Error(`could not run wrk (is it installed? apt-get install wrk): ${error.message}`)),
-      );
-      child.once('exit', resolve);
+    const { code, stdout, stderr } = await runCommand('wrk', [...args, spec.url]).catch((error: Error) => {
+      throw new Error(`could not run wrk (is it installed? apt-get install wrk): ${error.message}`);
     });
     if (code !== 0) throw new Error(`wrk exited with ${code}: ${stderr}`);
     return parseWrkOutput(stdout);

@@ -3,8 +3,8 @@
  * it measures: `node dist/bench/load-client.js '<LoadSpec as JSON>'`. Prints one JSON line, a
  * {@link LoadResult}, on stdout.
  *
- * As fast as possible (closed loop): autocannon, or wrk when the spec asks for it. At a fixed rate (open loop): a pacer of its own,
- * because autocannon's rate limit lets each connection send its whole second's quota back to back
+ * As fast as possible (closed loop): autocannon, or wrk when the spec asks for it. At a fixed rate
+ * (open loop): a pacer of its own, because autocannon's rate limit lets each connection send its whole second's quota back to back
  * at the start of every second, so "1,000 req/s" arrives as a 32-connection burst and then
  * silence, and its coordinated-omission correction then adds synthetic samples on top; the bare
  * Fastify ceiling itself showed a p99 of 9 ms that way. The pacer sends request i at start + i/rate

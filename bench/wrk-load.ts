@@ -55,7 +55,8 @@ export function wrkScript(ids: LoadSpec['ids'], path: string, body: (id: string)
   switch (ids.kind) {
     case 'fresh':
       // 10 random base64url characters and a 6-digit hex counter: 16 characters like the Node
-      // clients' ids, and unique within the run even if the generator repeated itself.
+      // clients' ids, and unique over a run's first 16.7 million requests even if the random
+      // generator repeated itself.
       nextId = `local chars = {}
         for i = 1, 10 do local c = math.random(1, 64); chars[i] = alphabet:sub(c, c) end
         return prefix .. "_" .. table.concat(chars) .. string.format("%06x", counter % 16777216)`;

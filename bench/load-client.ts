@@ -4,12 +4,13 @@
  * {@link LoadResult}, on stdout.
  *
  * As fast as possible (closed loop): autocannon, or wrk when the spec asks for it. At a fixed rate
- * (open loop): a pacer of its own, because autocannon's rate limit lets each connection send its whole second's quota back to back
- * at the start of every second, so "1,000 req/s" arrives as a 32-connection burst and then
- * silence, and its coordinated-omission correction then adds synthetic samples on top; the bare
- * Fastify ceiling itself showed a p99 of 9 ms that way. The pacer sends request i at start + i/rate
- * over a keep-alive pool and measures each latency from that intended instant, so a stalled server
- * cannot hide its stall by delaying the requests that would have measured it.
+ * (open loop): a pacer of its own, because autocannon's rate limit lets each connection send its
+ * whole second's quota back to back at the start of every second, so "1,000 req/s" arrives as a
+ * 32-connection burst and then silence, and its coordinated-omission correction then adds
+ * synthetic samples on top; the bare Fastify ceiling itself showed a p99 of 9 ms that way. The
+ * pacer sends request i at start + i/rate over a keep-alive pool and measures each latency from
+ * that intended instant, so a stalled server cannot hide its stall by delaying the requests that
+ * would have measured it.
  */
 import { randomBytes } from 'node:crypto';
 import { Agent, request as httpRequest } from 'node:http';

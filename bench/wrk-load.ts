@@ -45,7 +45,7 @@ function luaString(text: string): string {
  * The wrk script that posts `body(id)` to `path`, with ids as {@link LoadSpec.ids} describes, and
  * prints the summary when the run ends.
  */
-export function wrkScript(ids: LoadSpec['ids'], path: string, body: (id: string) => string): string {
+function wrkScript(ids: LoadSpec['ids'], path: string, body: (id: string) => string): string {
   // The body around the id, split once here so that Lua only concatenates. Ids are plain ASCII,
   // which JSON carries unescaped.
   const marker = '<<transaction id>>';
@@ -96,7 +96,7 @@ end
 }
 
 /** The {@link LoadResult} in wrk's output (the line the script's `done` hook printed). */
-export function parseWrkOutput(stdout: string): LoadResult {
+function parseWrkOutput(stdout: string): LoadResult {
   const line = stdout.split('\n').find((l) => l.startsWith(MARK));
   if (!line) throw new Error(`wrk printed no summary:\n${stdout}`);
   const s = JSON.parse(line.slice(MARK.length)) as WrkSummary;

@@ -1,25 +1,26 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { describe, test } from 'node:test';
 import { runWrk } from '../../bench/wrk-load.js';
 import { getTransaction } from '../helpers/http-client.js';
 import { uniqueId, webhookBody } from '../helpers/sample-transaction.js';
+import { skipUnlessInstalled } from '../helpers/services.js';
 import { startTestRuntime } from '../helpers/test-runtime.js';
-
-const inCi = process.env.CI === 'true' || process.env.CI === '1';
-const haveWrk = spawnSync('wrk', ['--version']).error === undefined;
-if (!haveWrk && inCi)
-  throw new Error('wrk is not installed, and CI=true forbids skipping (.ci/run installs it)');
-if (!haveWrk) process.stderr.write('\n!!! SKIPPING wrk load tests: wrk is not installed !!!\n\n');
 
 const PATH = '/v1/webhooks/transactions';
 const body = (id: string) => JSON.stringify(webhookBody({ transaction_id: id }));
 
-describe('bench: closed-loop load from wrk', { skip: haveWrk ? false : 'wrk is not installed' }, () => {
+const CONNECTIONS = 2;
+
+describe('bench: closed-loop load from wrk', { skip: skipUnlessInstalled('wrk') }, () => {
   test('fresh ids: every request a new transaction, every one counted', async (t) => {
     const runtime = await startTestRuntime(t);
     const result = await runWrk(
-      { url: runtime.url, connections: 2, durationSeconds: 1, ids: { kind: 'fresh', prefix: uniqueId('w') } },
+      {
+        url: runtime.url,
+        connections: CONNECTIONS,
+        durationSeconds: 1,
+        ids: { kind: 'fresh', prefix: uniqueId('w') },
+      },
       PATH,
       body,
     );
@@ -32,7 +33,7 @@ describe('bench: closed-loop load from wrk', { skip: haveWrk ? false : 'wrk is n
     const counts = await runtime.store.countByStatus();
     const stored = Object.values(counts).reduce((a, b) => a + b, 0);
     assert.ok(
-      stored >= result.totalRequests && stored <= result.totalRequests + 2,
+      stored >= result.totalRequests && stored <= result.totalRequests + CONNECTIONS,
       `${stored} stored, ${result.totalRequests} answered`,
     );
   });
@@ -41,7 +42,12 @@ describe('bench: closed-loop load from wrk', { skip: haveWrk ? false : 'wrk is n
     const runtime = await startTestRuntime(t);
     const prefix = uniqueId('c');
     const result = await runWrk(
-      { url: runtime.url, connections: 2, durationSeconds: 1, ids: { kind: 'cycle', prefix, pool: 3 } },
+      {
+        url: runtime.url,
+        connections: CONNECTIONS,
+        durationSeconds: 1,
+        ids: { kind: 'cycle', prefix, pool: 3 },
+      },
       PATH,
       body,
     );

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { connect } from 'node:net';
 
 /** PostgreSQL for tests: `TEST_DATABASE_URL`, else the machine's server. */
@@ -33,20 +34,28 @@ function reachable(url: string, timeoutMs = 1500): Promise<boolean> {
 }
 
 /**
- * Whether tests that need `service` at `url` must be skipped: `false` to run them, or the skip
- * reason. Locally an unreachable service skips with a loud line on stderr; in CI (`CI=true`) it
- * throws, so a missing service can never pass as a skip.
+ * The skip reason for tests that cannot run, after saying so loudly on stderr; in CI (`CI=true`) it
+ * throws instead, so a missing dependency can never pass as a skip (MongoDB excepted: no server can
+ * be installed on the build machines).
  */
-export async function skipUnlessReachable(service: string, url: string | undefined): Promise<string | false> {
-  if (url === undefined) {
-    const reason = `${service}: no URL configured`;
-    if (service !== 'mongo' && inCi()) throw new Error(`${reason}, and CI=true forbids skipping`);
-    process.stderr.write(`\n!!! SKIPPING ${service} tests: ${reason} !!!\n\n`);
-    return reason;
-  }
-  if (await reachable(url)) return false;
-  const reason = `${service} unreachable at ${new URL(url).host}`;
-  if (inCi()) throw new Error(`${reason}, and CI=true forbids skipping`);
+function skipOrFail(service: string, reason: string): string {
+  if (service !== 'mongo' && inCi()) throw new Error(`${reason}, and CI=true forbids skipping`);
   process.stderr.write(`\n!!! SKIPPING ${service} tests: ${reason} !!!\n\n`);
   return reason;
+}
+
+/**
+ * Whether tests that need `service` at `url` must be skipped: `false` to run them, or the skip
+ * reason (see {@link skipOrFail}).
+ */
+export async function skipUnlessReachable(service: string, url: string | undefined): Promise<string | false> {
+  if (url === undefined) return skipOrFail(service, `${service}: no URL configured`);
+  if (await reachable(url)) return false;
+  return skipOrFail(service, `${service} unreachable at ${new URL(url).host}`);
+}
+
+/** Whether tests that run `command` must be skipped: `false` when it is on PATH, else as above. */
+export function skipUnlessInstalled(command: string): string | false {
+  if (spawnSync(command, ['--version']).error === undefined) return false;
+  return skipOrFail(command, `${command} is not installed`);
 }

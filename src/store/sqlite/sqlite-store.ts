@@ -135,6 +135,8 @@ export class SqliteStore implements TransactionStore {
   #walSync: WalSync | undefined;
   /** Present for a file in WAL mode: checkpoints run off the event loop. */
   #checkpointer: WalCheckpointer | undefined;
+  /** `data_version` when {@link SqliteStore.#foundDurable} last asked for a sync. */
+  #syncedDataVersion: number | undefined;
   readonly #claims = new KeyedCallBatchers<string, Claim | null>();
   readonly #completions = new KeyedCallBatchers<string, boolean>();
 
@@ -196,6 +198,23 @@ export class SqliteStore implements TransactionStore {
     return this.#walSync?.flush();
   }
 
+  /**
+   * Resolves once the rows this connection can see are durable, for answers that found a row
+   * instead of writing one: a duplicate's 202 must not stand for a row that a power loss could
+   * take back. The row may come from a write of this store whose sync is still running (every
+   * write here asks for one at once, so the pending sync covers it), or from another connection
+   * (another process on the same file), which `data_version` reveals; only then is a new sync
+   * needed. Duplicates thus cost no sync of their own in the common case.
+   */
+  #foundDurable(): Promise<void> | undefined {
+    const walSync = this.#walSync;
+    if (!walSync) return undefined;
+    const version = this.sql.dataVersion.get() as number;
+    if (version === this.#syncedDataVersion) return walSync.pending();
+    this.#syncedDataVersion = version;
+    return walSync.flush();
+  }
+
   private get db(): Database.Database {
     if (!this.#db) throw new Error('SqliteStore used before ready()');
     return this.#db;
@@ -218,6 +237,8 @@ export class SqliteStore implements TransactionStore {
          ON CONFLICT (transaction_id) DO NOTHING`,
       ),
       get: db.prepare<[string], Row>('SELECT * FROM transactions WHERE transaction_id = ?'),
+      // Changes whenever another connection commits to the file; this connection's own commits leave it.
+      dataVersion: db.prepare('PRAGMA data_version').pluck(),
       claim: db.prepare<{ id: string; owner: string; now: number; until: number }, Row>(
         `UPDATE transactions
             SET status = 'PROCESSING', lease_owner = @owner, lease_expires_at = @until,
@@ -301,6 +322,7 @@ export class SqliteStore implements TransactionStore {
       )
       .immediate();
     if (outcomes.some((o) => o.inserted)) await this.#durable();
+    else await this.#foundDurable();
     return outcomes;
   }
 

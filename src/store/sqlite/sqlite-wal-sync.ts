@@ -75,6 +75,15 @@ export class WalSync {
     return next;
   }
 
+  /**
+   * The sync that will cover everything {@link WalSync.flush} was asked to cover so far, if it has
+   * not finished: awaiting it is as good as a flush when nothing was written since the last call.
+   */
+  pending(): Promise<void> | undefined {
+    if (this.#failure) return Promise.reject(this.#failure);
+    return this.#next ?? this.#running;
+  }
+
   /** Waits for syncs in progress, then closes the file. */
   async close(): Promise<void> {
     await (this.#next ?? this.#running)?.catch(() => undefined);

@@ -47,10 +47,12 @@ export class IngestPipeline {
     this.#batcher = new CallBatcher({
       run: (items) => this.#commit(items),
       maxBatch: options.maxBatch ?? 512,
-      // One batch at a time keeps batches large. More in flight measured no faster: SQLite
-      // serializes commits anyway (4 was slower), and on PostgreSQL 2 or 4 gave the same webhooks/s,
-      // the API process being bound by its own CPU.
-      maxInFlight: 1,
+      // Two batches: one commits while the other waits for its disk sync, so the event loop is not
+      // left idle during every sync. Measured against one at a time (wrk, 32 connections, fresh
+      // ids, embedded): faster in 9 of 12 interleaved pairs, by 12% on the median pair. More
+      // than two only adds commits to the same next sync (SQLite's sync is shared); on PostgreSQL
+      // 2 or 4 gave the same webhooks/s as 1.
+      maxInFlight: 2,
     });
   }
 

@@ -48,10 +48,11 @@ export class IngestPipeline {
       run: (items) => this.#commit(items),
       maxBatch: options.maxBatch ?? 512,
       // Two batches: one commits while the other waits for its disk sync, so the event loop is not
-      // left idle during every sync. Measured against one at a time (wrk, 32 connections, fresh
-      // ids, embedded): faster in 9 of 12 interleaved pairs, by 12% on the median pair. More
-      // than two only adds commits to the same next sync (SQLite's sync is shared); on PostgreSQL
-      // 2 or 4 gave the same webhooks/s as 1.
+      // left idle during every sync. Measured against one at a time (32 connections, fresh ids,
+      // embedded): with wrk faster in 9 of 12 interleaved pairs, by 12% on the median pair; with
+      // autocannon, whose own CPU leaves no idle time to fill, no different (8 pairs, median ratio
+      // 1.0). More than two only adds commits to the same next sync (SQLite's sync is shared); on
+      // PostgreSQL 2 or 4 gave the same webhooks/s as 1.
       maxInFlight: 2,
     });
   }

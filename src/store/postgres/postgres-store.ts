@@ -1,6 +1,7 @@
 import pg from 'pg';
 import {
   type NewTransaction,
+  receivedRecord,
   TRANSACTION_STATUSES,
   type TransactionRecord,
   type TransactionStatus,
@@ -107,22 +108,6 @@ function toRecord(row: Row): TransactionRecord {
     deliveryId: row.delivery_id,
     requestId: row.request_id,
     payload: row.payload,
-  };
-}
-
-function newRecord(item: NewTransaction): TransactionRecord {
-  const { receivedAt, ...fields } = item;
-  return {
-    ...fields,
-    status: 'RECEIVED',
-    createdAt: receivedAt,
-    updatedAt: receivedAt,
-    processedAt: null,
-    attempts: 0,
-    availableAt: receivedAt,
-    leaseOwner: null,
-    leaseExpiresAt: null,
-    lastError: null,
   };
 }
 
@@ -356,7 +341,7 @@ export class PostgresStore implements TransactionStore {
     const inserted = new Set<string>();
     for (const { transaction_id: id } of created) {
       inserted.add(id);
-      records.set(id, newRecord(firsts.get(id)!));
+      records.set(id, receivedRecord(firsts.get(id)!));
     }
     const existing = batch.filter((i) => !inserted.has(i.transactionId)).map((i) => i.transactionId);
     if (existing.length > 0) {

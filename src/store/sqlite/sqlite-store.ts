@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import {
   type NewTransaction,
+  receivedRecord,
   TRANSACTION_STATUSES,
   type TransactionRecord,
   type TransactionStatus,
@@ -95,30 +96,6 @@ function toRecord(row: Row): TransactionRecord {
     deliveryId: row.delivery_id,
     requestId: row.request_id,
     payload: row.payload,
-  };
-}
-
-// Spelled out field by field: a rest/spread copy here was a measurable share of the ingest hot path.
-function newRecord(item: NewTransaction): TransactionRecord {
-  const receivedAt = item.receivedAt;
-  return {
-    transactionId: item.transactionId,
-    sourceAccount: item.sourceAccount,
-    destinationAccount: item.destinationAccount,
-    amount: item.amount,
-    currency: item.currency,
-    payload: item.payload,
-    deliveryId: item.deliveryId,
-    requestId: item.requestId,
-    status: 'RECEIVED',
-    createdAt: receivedAt,
-    updatedAt: receivedAt,
-    processedAt: null,
-    attempts: 0,
-    availableAt: receivedAt,
-    leaseOwner: null,
-    leaseExpiresAt: null,
-    lastError: null,
   };
 }
 
@@ -316,7 +293,7 @@ export class SqliteStore implements TransactionStore {
             item.requestId,
             item.payload,
           );
-          if (changes === 1) return { inserted: true, record: newRecord(item) };
+          if (changes === 1) return { inserted: true, record: receivedRecord(item) };
           return { inserted: false, record: toRecord(get.get(item.transactionId)!) };
         }),
       )

@@ -188,6 +188,11 @@ function unsupportedEncoding(request: FastifyRequest): string | null {
  * body is treated as absent.
  */
 export function installJsonBodyParser(app: FastifyInstance, bodyLimit: number): void {
+  // Declared up front so that every request object has these fields from its construction on,
+  // instead of gaining them while its body is parsed.
+  app.decorateRequest('rawBody', undefined);
+  app.decorateRequest('rawText', undefined);
+  app.decorateRequest('bodyNumberText', undefined);
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit }, (request, body, done) => {
     const unsupported = unsupportedEncoding(request);

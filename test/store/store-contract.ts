@@ -45,6 +45,7 @@ export function storeContract(
     assert.equal(read.leaseOwner, null);
     assert.equal(read.lastError, null);
     assert.ok(Math.abs(read.createdAt.getTime() - item.receivedAt.getTime()) < 2);
+    assert.deepEqual(outcome?.record, read, 'insertMany returns the record as stored, field for field');
   });
 
   it('returns null for an unknown id', async (_t, store) => {

@@ -17,6 +17,15 @@ import { RecoverySweep } from './worker/recovery-sweep.js';
 import { TransactionWorker } from './worker/transaction-worker.js';
 import type { WorkerEvent, WorkerEventListener } from './worker/worker-events.js';
 
+/**
+ * How long committed webhooks' jobs wait for later ones before going to Redis in one bulk call. At
+ * 1,000 webhooks/s on PostgreSQL + Redis, 3 ms took the API's CPU per webhook from 585-600 µs to
+ * 501-530, Redis's from 119-126 to 91-99, and p99 from 25-28 ms to 19-23 (three interleaved
+ * pairs); under 32 closed-loop connections it did no harm (3 pairs, faster in all). The in-process
+ * queue enqueues with a function call, so it waits for nothing.
+ */
+const BULLMQ_ENQUEUE_WINDOW_MS = 3;
+
 /** Overrides for embedding and tests; production uses the defaults. */
 export interface RuntimeOptions {
   logger: Logger;
@@ -130,7 +139,13 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
           'API_KEYS is not set: transaction reads and requeues are open to anyone who can reach the service',
         );
       }
-      ingest = new IngestPipeline({ store, queue, log: logger, onBatch: metrics?.onIngestBatch });
+      ingest = new IngestPipeline({
+        store,
+        queue,
+        log: logger,
+        onBatch: metrics?.onIngestBatch,
+        enqueueWindowMs: config.queue.kind === 'bullmq' ? BULLMQ_ENQUEUE_WINDOW_MS : 0,
+      });
       app = await buildHttpApp({
         store,
         queue,

@@ -6,6 +6,7 @@ import { recordingQueue } from '../helpers/recording-queue.js';
 import { newTransaction } from '../helpers/sample-transaction.js';
 import { testLogger } from '../helpers/silent-logger.js';
 import { tempSqliteStore } from '../helpers/temp-sqlite-store.js';
+import { waitFor } from '../helpers/wait-for.js';
 
 test('webhooks accepted in one turn are committed as one batch, each resolving once stored', async (t) => {
   const store = await tempSqliteStore(t);
@@ -108,4 +109,54 @@ test('an enqueue failure does not fail the webhook: the row stays RECEIVED for t
   release();
   await draining;
   assert.deepEqual(offered, [[{ transactionId: item.transactionId, attempt: 0 }]]);
+});
+
+/** A real in-process queue whose enqueue calls are also recorded, one entry per call. */
+function countingQueue(t: Parameters<typeof recordingQueue>[0]) {
+  const { queue, delivered } = recordingQueue(t);
+  const calls: string[][] = [];
+  const enqueue = queue.enqueue.bind(queue);
+  queue.enqueue = (jobs) => {
+    calls.push(jobs.map((j) => j.transactionId));
+    return enqueue(jobs);
+  };
+  return { queue, delivered, calls };
+}
+
+test('without an enqueue window, each batch is enqueued as soon as it is committed', async (t) => {
+  const store = await tempSqliteStore(t);
+  const { queue, calls } = countingQueue(t);
+  const ingest = new IngestPipeline({ store, queue, log: testLogger() });
+  const first = newTransaction();
+  await ingest.accept(first);
+  assert.deepEqual(calls, [[first.transactionId]]);
+  const second = newTransaction();
+  await ingest.accept(second);
+  assert.deepEqual(calls, [[first.transactionId], [second.transactionId]]);
+});
+
+test('with an enqueue window, batches committed within it are enqueued in one call', async (t) => {
+  const store = await tempSqliteStore(t);
+  const { queue, delivered, calls } = countingQueue(t);
+  const ingest = new IngestPipeline({ store, queue, log: testLogger(), enqueueWindowMs: 60_000 });
+  const first = newTransaction();
+  const second = newTransaction();
+  await ingest.accept(first);
+  await ingest.accept(second);
+  assert.deepEqual(calls, [], 'answered before the window closed');
+  // Shutdown does not wait for the window: drain enqueues what it holds at once.
+  await ingest.drain();
+  assert.deepEqual(calls, [[first.transactionId, second.transactionId]]);
+  await waitFor(() => delivered.length === 2, { message: 'both jobs delivered' });
+});
+
+test('with an enqueue window, the jobs go out when it closes, without a drain', async (t) => {
+  const store = await tempSqliteStore(t);
+  const { queue, delivered, calls } = countingQueue(t);
+  const ingest = new IngestPipeline({ store, queue, log: testLogger(), enqueueWindowMs: 20 });
+  const item = newTransaction();
+  await ingest.accept(item);
+  assert.deepEqual(calls, []);
+  await waitFor(() => delivered.includes(item.transactionId), { message: 'job delivered' });
+  assert.deepEqual(calls, [[item.transactionId]]);
 });

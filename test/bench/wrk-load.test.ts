@@ -5,8 +5,8 @@ import { getTransaction } from '../helpers/http-client.js';
 import { uniqueId, webhookBody } from '../helpers/sample-transaction.js';
 import { skipUnlessInstalled } from '../helpers/services.js';
 import { startTestRuntime } from '../helpers/test-runtime.js';
+import { WEBHOOK_PATH } from '../http/raw-http.js';
 
-const PATH = '/v1/webhooks/transactions';
 const body = (id: string) => JSON.stringify(webhookBody({ transaction_id: id }));
 
 const CONNECTIONS = 2;
@@ -21,7 +21,7 @@ describe('bench: closed-loop load from wrk', { skip: skipUnlessInstalled('wrk') 
         durationSeconds: 1,
         ids: { kind: 'fresh', prefix: uniqueId('w') },
       },
-      PATH,
+      WEBHOOK_PATH,
       body,
     );
     assert.ok(result.totalRequests > 10, `only ${result.totalRequests} requests`);
@@ -48,7 +48,7 @@ describe('bench: closed-loop load from wrk', { skip: skipUnlessInstalled('wrk') 
         durationSeconds: 1,
         ids: { kind: 'cycle', prefix, pool: 3 },
       },
-      PATH,
+      WEBHOOK_PATH,
       body,
     );
     assert.ok(result.totalRequests > 10, `only ${result.totalRequests} requests`);

@@ -37,13 +37,14 @@ export interface IngestPipelineOptions {
 /**
  * The write path of the webhook endpoint, with group commit: webhooks that arrive in the same turn
  * of the event loop are committed together (one transaction, one disk sync), and a batch commits
- * while the previous one waits for its sync (see {@link CallBatcher}). Each caller's promise resolves only
- * after its row is committed and durable, so a 202 is never sent for a webhook that is not stored.
+ * while the previous one waits for its sync (see {@link CallBatcher}). Each caller's promise
+ * resolves only after its row is committed and durable, so a 202 is never sent for a webhook that
+ * is not stored.
  *
  * The new rows' jobs are then enqueued in one bulk call (with those of the batches that follow
  * within `enqueueWindowMs`), without holding up the answer: the row is the promise to process, the
- * job only a doorbell. An enqueue that fails (or never happens because
- * the process dies) leaves a RECEIVED row that the recovery sweep dispatches.
+ * job only a doorbell. An enqueue that fails (or never happens because the process dies) leaves a
+ * RECEIVED row that the recovery sweep dispatches.
  */
 export class IngestPipeline {
   readonly #options: IngestPipelineOptions;

@@ -86,7 +86,7 @@ export class WalSync {
 
   /** Waits for syncs in progress, then closes the file. */
   async close(): Promise<void> {
-    await (this.#next ?? this.#running)?.catch(() => undefined);
+    await this.pending()?.catch(() => undefined);
     closeSync(this.#fd);
   }
 

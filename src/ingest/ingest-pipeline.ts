@@ -27,7 +27,7 @@ export interface IngestPipelineOptions {
   onBatch?: (batch: IngestBatch) => void;
   /**
    * How long the jobs of committed batches wait for those of later batches, to be enqueued together
-   * in one bulk call. 0 (the default) enqueues each batch's jobs at once. Worth a few milliseconds
+   * in one bulk call. 0 (the default) enqueues each batch's jobs at once. Worth some milliseconds
    * when an enqueue is a network round trip (BullMQ): at moderate rates each webhook is a batch of
    * its own, and the jobs only ring the worker's doorbell, so the wait never delays an answer.
    */

@@ -25,7 +25,10 @@ export const serviceControl = {
 
   /** Deletes every key under `prefix` (the queue's jobs, ids and events): Redis lost the queue. */
   async wipeQueue(url: string, prefix: string): Promise<number> {
-    const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
+    // No reconnecting and no offline queue: a command either runs now or fails now, so nothing is
+    // left pending (to reject later, unobserved) on a client that the suite has closed.
+    const redis = new Redis(url, { lazyConnect: true, retryStrategy: () => null, enableOfflineQueue: false });
+    redis.on('error', () => undefined);
     await redis.connect();
     let deleted = 0;
     try {
@@ -43,18 +46,27 @@ export const serviceControl = {
 
   /**
    * Stops the local Redis without saving and starts it again with the same port and directory,
-   * as a restart of a Redis without persistence: every key is gone.
+   * as a restart of a Redis without persistence: every key is gone. Through redis-cli rather than a
+   * client of this process: a client whose server shuts down under it reconnects and fails its
+   * pending commands on its own schedule, and one such late rejection once failed the suite.
    */
   async restartRedis(url: string): Promise<void> {
-    const { port } = new URL(url);
-    const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
-    await redis.connect();
-    const dir = ((await redis.config('GET', 'dir')) as string[])[1] ?? '/tmp';
-    await redis.call('SHUTDOWN', 'NOSAVE').catch(() => undefined);
-    redis.disconnect();
+    const { hostname, port } = new URL(url);
+    const cli = (...args: string[]) =>
+      execFileSync('redis-cli', ['-h', hostname || '127.0.0.1', '-p', port || '6379', ...args], {
+        stdio: 'pipe',
+        encoding: 'utf8',
+      });
+    // `CONFIG GET dir` answers two lines: the name, then the value.
+    const dir = cli('config', 'get', 'dir').split('\n')[1]?.trim() || '/tmp';
+    try {
+      cli('shutdown', 'nosave');
+    } catch {
+      // redis-cli may report the connection the server closed as it went down.
+    }
     await waitUntil(async () => {
       try {
-        execFileSync('redis-cli', ['-p', port || '6379', 'ping'], { stdio: 'pipe' });
+        cli('ping');
       } catch {
         return;
       }
@@ -79,7 +91,7 @@ export const serviceControl = {
       { stdio: 'ignore' },
     );
     await waitUntil(async () => {
-      execFileSync('redis-cli', ['-p', port || '6379', 'ping'], { stdio: 'pipe' });
+      cli('ping');
     });
   },
 };

@@ -17,20 +17,6 @@ import { RecoverySweep } from './worker/recovery-sweep.js';
 import { TransactionWorker } from './worker/transaction-worker.js';
 import type { WorkerEvent, WorkerEventListener } from './worker/worker-events.js';
 
-/**
- * How long committed webhooks' jobs wait for later ones before going to Redis in one bulk call.
- * Each bulk call has a fixed cost in the API (BullMQ builds an ioredis pipeline, which copies every
- * Lua script command onto itself) and in Redis, so fewer, larger calls save CPU; the wait delays
- * only the worker's doorbell, never an answer, and a job lost with a crashed process is found by the
- * recovery sweep as before. Measured by hand on PostgreSQL + Redis, 25 ms against 3 ms: at 1,000
- * webhooks/s the API spent 476-485 µs of CPU per webhook instead of 566-603 and Redis 83-86 instead
- * of 138-143 (three interleaved pairs); under 32 closed-loop connections (wrk) the API spent less
- * CPU per webhook in 8 pairs of 8 (median 14% less) and served more webhooks/s in 7. Windows of 50
- * and 100 ms saved little more. The in-process queue enqueues with a function call and waits for
- * nothing.
- */
-const BULLMQ_ENQUEUE_WINDOW_MS = 25;
-
 /** Overrides for embedding and tests; production uses the defaults. */
 export interface RuntimeOptions {
   logger: Logger;
@@ -144,13 +130,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
           'API_KEYS is not set: transaction reads and requeues are open to anyone who can reach the service',
         );
       }
-      ingest = new IngestPipeline({
-        store,
-        queue,
-        log: logger,
-        onBatch: metrics?.onIngestBatch,
-        enqueueWindowMs: config.queue.kind === 'bullmq' ? BULLMQ_ENQUEUE_WINDOW_MS : 0,
-      });
+      ingest = new IngestPipeline({ store, queue, log: logger, onBatch: metrics?.onIngestBatch });
       app = await buildHttpApp({
         store,
         queue,

@@ -27,9 +27,10 @@ export interface IngestPipelineOptions {
   onBatch?: (batch: IngestBatch) => void;
   /**
    * How long the jobs of committed batches wait for those of later batches, to be enqueued together
-   * in one bulk call. 0 (the default) enqueues each batch's jobs at once. Worth some milliseconds
-   * when an enqueue is a network round trip (BullMQ): at moderate rates each webhook is a batch of
-   * its own, and the jobs only ring the worker's doorbell, so the wait never delays an answer.
+   * in one bulk call; 0 enqueues each batch's jobs at once. Default: the queue's own
+   * {@link JobQueue.enqueueWindowMs} (BullMQ's, where every call is a network round trip), else 0.
+   * At moderate rates each webhook is a batch of its own, and the jobs only ring the worker's
+   * doorbell, so the wait never delays an answer.
    */
   enqueueWindowMs?: number;
 }
@@ -105,7 +106,7 @@ export class IngestPipeline {
     const jobs = this.#windowJobs;
     for (const o of outcomes)
       if (o.inserted) jobs.push({ transactionId: o.record.transactionId, attempt: 0 });
-    const windowMs = this.#options.enqueueWindowMs ?? 0;
+    const windowMs = this.#options.enqueueWindowMs ?? this.#options.queue.enqueueWindowMs ?? 0;
     if (windowMs <= 0) this.#closeWindow();
     else this.#windowTimer ??= setTimeout(() => this.#closeWindow(), windowMs);
   }

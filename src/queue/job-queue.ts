@@ -39,6 +39,11 @@ export interface JobQueue {
   ping(): Promise<void>;
   /** Adds jobs; a job whose (transactionId, attempt) is already waiting is not added twice. */
   enqueue(jobs: readonly QueueJob[]): Promise<void>;
+  /**
+   * How long a producer should gather jobs before one {@link JobQueue.enqueue} call, for a queue
+   * whose every call has a fixed cost worth sharing. Absent: enqueue at once.
+   */
+  readonly enqueueWindowMs?: number;
   /** Starts running jobs in this process with `processor`. Called at most once. */
   consume(processor: JobProcessor, options: ConsumeOptions): void;
   /** Stops taking new jobs; resolves once every running processor has returned. */

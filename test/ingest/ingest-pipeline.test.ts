@@ -160,3 +160,18 @@ test('with an enqueue window, the jobs go out when it closes, without a drain', 
   await waitFor(() => delivered.includes(item.transactionId), { message: 'job delivered' });
   assert.deepEqual(calls, [[item.transactionId]]);
 });
+
+test('without the option, the window is the one the queue asks for', async (t) => {
+  const store = await tempSqliteStore(t);
+  const { queue, calls } = countingQueue(t);
+  // As BullMqQueue declares its own window.
+  Object.defineProperty(queue, 'enqueueWindowMs', { value: 60_000 });
+  const ingest = new IngestPipeline({ store, queue, log: testLogger() });
+  const first = newTransaction();
+  const second = newTransaction();
+  await ingest.accept(first);
+  await ingest.accept(second);
+  assert.deepEqual(calls, [], 'held by the queue window');
+  await ingest.drain();
+  assert.deepEqual(calls, [[first.transactionId, second.transactionId]]);
+});

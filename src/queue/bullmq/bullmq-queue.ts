@@ -70,6 +70,16 @@ const ERROR_REPEAT_MS = 10_000;
  * stopped by the store's insert-if-absent and conditional claim.
  */
 export class BullMqQueue implements JobQueue {
+  /**
+   * Every {@link BullMqQueue.enqueue} has a fixed cost in this process (BullMQ builds an ioredis
+   * pipeline, which copies every Lua script command onto itself) and in Redis, so fewer, larger calls
+   * save CPU; the wait delays only the worker's doorbell. Measured by hand on PostgreSQL + Redis, 25
+   * ms against 3 ms: at 1,000 webhooks/s the API spent 476-485 µs of CPU per webhook instead of
+   * 566-603 and Redis 83-86 instead of 138-143 (three interleaved pairs); under 32 closed-loop
+   * connections (wrk) the API spent less CPU per webhook in 8 pairs of 8 (median 14% less) and served
+   * more webhooks/s in 7. Windows of 50 and 100 ms saved little more.
+   */
+  readonly enqueueWindowMs = 25;
   readonly #url: string;
   readonly #name: string;
   readonly #prefix: string;

@@ -1,3 +1,4 @@
+import type { CpuPerRequest } from './cpu-usage.js';
 import type { LoadResult } from './load-client.js';
 
 /** One load scenario against one deployment. */
@@ -14,6 +15,8 @@ export interface IngestRow {
   /** Offered rate for `rate` scenarios. */
   rate?: number;
   load: LoadResult;
+  /** CPU time per request of the server's processes and of the whole machine (Linux only). */
+  cpu?: CpuPerRequest;
   /** req/s divided by the ceiling's fresh req/s (absent for the ceiling itself and fixed-rate runs). */
   ratioToCeiling?: number;
   /** Peak resident memory per process over the whole mode, MiB. */
@@ -92,8 +95,10 @@ export function renderMarkdown(results: BenchResults): string {
   lines.push(`${c.connections} connections, ${c.durationSeconds} s per run, all traffic on 127.0.0.1.`);
   for (const note of c.notes) lines.push(`${note}`);
   lines.push('');
-  lines.push('| Mode | Load | req/s | vs ceiling | p50 ms | p99 ms | max ms | errors | peak RSS MB |');
-  lines.push('|---|---|---:|---:|---:|---:|---:|---:|---|');
+  lines.push(
+    '| Mode | Load | req/s | vs ceiling | p50 ms | p99 ms | max ms | errors | CPU µs/req server | CPU µs/req machine | peak RSS MB |',
+  );
+  lines.push('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|');
   for (const row of results.ingest) {
     const load =
       row.scenario === 'rate'
@@ -103,7 +108,7 @@ export function renderMarkdown(results: BenchResults): string {
     lines.push(
       `| ${row.label} | ${load} | ${f0(row.load.requestsPerSecond)} | ${
         row.ratioToCeiling === undefined ? '' : f2(row.ratioToCeiling)
-      } | ${f1(row.load.latencyP50)} | ${f1(row.load.latencyP99)} | ${f1(row.load.latencyMax)} | ${f0(errors)} | ${rssCell(row.peakRssMb)} |`,
+      } | ${f1(row.load.latencyP50)} | ${f1(row.load.latencyP99)} | ${f1(row.load.latencyMax)} | ${f0(errors)} | ${f0(row.cpu?.serverUs ?? NaN)} | ${f0(row.cpu?.machineUs ?? NaN)} | ${rssCell(row.peakRssMb)} |`,
     );
   }
   if (results.drain.length > 0) {

@@ -41,6 +41,7 @@ import {
   renderMarkdown,
   type SoakResult,
 } from './bench-report.js';
+import { type CpuPerRequest, startCpuMeter } from './cpu-usage.js';
 import type { LoadResult, LoadSpec } from './load-client.js';
 
 const { values: args } = parseArgs({
@@ -81,8 +82,25 @@ async function load(url: string, spec: Partial<LoadSpec> & Pick<LoadSpec, 'ids'>
   return runLoadClient({ url, connections: CONNECTIONS, durationSeconds: DURATION, tool: CLIENT, ...spec });
 }
 
+/** A reported load run, with the CPU it cost the server processes `pids` and the machine. */
+async function measuredLoad(
+  url: string,
+  pids: ReadonlyArray<number | undefined>,
+  spec: Partial<LoadSpec> & Pick<LoadSpec, 'ids'>,
+): Promise<{ load: LoadResult; cpu?: CpuPerRequest }> {
+  const meter = startCpuMeter(pids.filter((pid) => pid !== undefined));
+  const result = await load(url, spec);
+  const cpu = meter.finish(result.totalRequests);
+  return cpu ? { load: result, cpu } : { load: result };
+}
+
 const describeLoad = (r: LoadResult) =>
   `${Math.round(r.requestsPerSecond)} req/s, p50 ${r.latencyP50} ms, p99 ${r.latencyP99} ms, max ${r.latencyMax} ms, errors ${r.errors}, non-2xx ${r.non2xx}`;
+
+const describeCpu = (cpu: CpuPerRequest | undefined) =>
+  cpu
+    ? `; CPU per request ${cpu.serverUs.toFixed(1)} µs server, ${cpu.machineUs.toFixed(1)} µs machine (${Math.round(cpu.machineIdle * 100)}% idle)`
+    : '';
 
 /** Warm-up (JIT, connection pools, page cache) that is not reported. */
 async function warmUp(url: string): Promise<void> {
@@ -102,31 +120,32 @@ async function measureCeiling(results: BenchResults, withRate: boolean): Promise
   const port = await freePort();
   const server = await startProcess('ceiling', CEILING_SERVER, [], { PORT: String(port) }, port);
   const url = server.url;
+  const pids = [server.child.pid];
   try {
     await warmUp(url);
-    const freeRun = await load(url, { ids: fresh() });
-    log(`  ceiling fresh: ${describeLoad(freeRun)}`);
-    results.ceiling.freeRps.push(freeRun.requestsPerSecond);
+    const freeRun = await measuredLoad(url, pids, { ids: fresh() });
+    log(`  ceiling fresh: ${describeLoad(freeRun.load)}${describeCpu(freeRun.cpu)}`);
+    results.ceiling.freeRps.push(freeRun.load.requestsPerSecond);
     const rows: IngestRow[] = [
       {
         mode: 'ceiling',
         label: 'ceiling (bare Fastify)',
         scenario: 'fresh',
         connections: CONNECTIONS,
-        load: freeRun,
+        ...freeRun,
         peakRssMb: {},
       },
     ];
     if (withRate) {
-      const rated = await load(url, { rate: FIXED_RATE, ids: fresh() });
-      log(`  ceiling at ${FIXED_RATE} req/s: ${describeLoad(rated)}`);
+      const rated = await measuredLoad(url, pids, { rate: FIXED_RATE, ids: fresh() });
+      log(`  ceiling at ${FIXED_RATE} req/s: ${describeLoad(rated.load)}${describeCpu(rated.cpu)}`);
       rows.push({
         mode: 'ceiling',
         label: 'ceiling (bare Fastify)',
         scenario: 'rate',
         rate: FIXED_RATE,
         connections: CONNECTIONS,
-        load: rated,
+        ...rated,
         peakRssMb: {},
       });
     }
@@ -145,33 +164,38 @@ async function measureService(
 ): Promise<void> {
   const service = await startService(deployment, 'ingest');
   const rows: IngestRow[] = [];
-  const row = (scenario: IngestRow['scenario'], result: LoadResult): IngestRow => ({
+  const row = (
+    scenario: IngestRow['scenario'],
+    measured: { load: LoadResult; cpu?: CpuPerRequest },
+  ): IngestRow => ({
     mode: deployment.key,
     label: deployment.label,
     scenario,
     connections: CONNECTIONS,
-    load: result,
+    ...measured,
     peakRssMb: {},
     ...(scenario === 'rate' ? { rate: FIXED_RATE } : {}),
   });
+  const pids = service.processes.map((p) => p.child.pid);
   try {
     await warmUp(service.url);
     for (const scenario of scenarios) {
-      let result: LoadResult;
+      let measured: { load: LoadResult; cpu?: CpuPerRequest };
       if (scenario === 'fresh') {
-        result = await load(service.url, { ids: fresh() });
+        measured = await measuredLoad(service.url, pids, { ids: fresh() });
       } else if (scenario === 'sequential') {
-        result = await load(service.url, { ids: { kind: 'sequential', prefix: `s${RUN_ID}-${idSeq++}` } });
+        const ids = { kind: 'sequential', prefix: `s${RUN_ID}-${idSeq++}` } as const;
+        measured = await measuredLoad(service.url, pids, { ids });
       } else if (scenario === 'duplicate') {
         const ids = { kind: 'cycle', prefix: `d${RUN_ID}-${deployment.key}`, pool: DUPLICATE_POOL } as const;
         // Post the pool once (fresh), then measure repeats of it only.
         await load(service.url, { amount: DUPLICATE_POOL, ids });
-        result = await load(service.url, { ids });
+        measured = await measuredLoad(service.url, pids, { ids });
       } else {
-        result = await load(service.url, { rate: FIXED_RATE, ids: fresh() });
+        measured = await measuredLoad(service.url, pids, { rate: FIXED_RATE, ids: fresh() });
       }
-      log(`  ${deployment.key} ${scenario}: ${describeLoad(result)}`);
-      rows.push(row(scenario, result));
+      log(`  ${deployment.key} ${scenario}: ${describeLoad(measured.load)}${describeCpu(measured.cpu)}`);
+      rows.push(row(scenario, measured));
     }
     const peak = peakRss(service.processes);
     for (const r of rows) r.peakRssMb = peak;

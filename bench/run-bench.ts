@@ -97,6 +97,18 @@ async function measuredLoad(
 const describeLoad = (r: LoadResult) =>
   `${Math.round(r.requestsPerSecond)} req/s, p50 ${r.latencyP50} ms, p99 ${r.latencyP99} ms, max ${r.latencyMax} ms, errors ${r.errors}, non-2xx ${r.non2xx}`;
 
+/** The mean of CPU figures of runs averaged into one row; undefined unless every run has them. */
+function meanCpu(runs: ReadonlyArray<CpuPerRequest | undefined>): CpuPerRequest | undefined {
+  const known = runs.filter((c) => c !== undefined);
+  if (known.length === 0 || known.length !== runs.length) return undefined;
+  const mean = (pick: (c: CpuPerRequest) => number) => known.reduce((a, c) => a + pick(c), 0) / known.length;
+  return {
+    serverUs: mean((c) => c.serverUs),
+    machineUs: mean((c) => c.machineUs),
+    machineIdle: mean((c) => c.machineIdle),
+  };
+}
+
 const describeCpu = (cpu: CpuPerRequest | undefined) =>
   cpu
     ? `; CPU per request ${cpu.serverUs.toFixed(1)} µs server, ${cpu.machineUs.toFixed(1)} µs machine (${Math.round(cpu.machineIdle * 100)}% idle)`
@@ -391,6 +403,7 @@ async function main(): Promise<void> {
     }
     // One ceiling row in the table: the mean run, first; the fixed-rate one stays as measured.
     const ceilingRows = results.ingest.filter((r) => r.mode === 'ceiling');
+    const ceilingCpu = meanCpu(ceilingRows.filter((r) => r.scenario === 'fresh').map((r) => r.cpu));
     results.ingest = [
       ...ceilingRows.filter((r, i) => r.scenario === 'rate' || i === 0),
       ...results.ingest.filter((r) => r.mode !== 'ceiling'),
@@ -399,6 +412,8 @@ async function main(): Promise<void> {
     if (first?.mode === 'ceiling' && first.scenario === 'fresh') {
       first.load = { ...first.load, requestsPerSecond: results.ceiling.meanRps };
       first.label = `ceiling (bare Fastify, mean of ${ceilingRuns.length})`;
+      if (ceilingCpu) first.cpu = ceilingCpu;
+      else delete first.cpu;
     }
 
     if (!args['no-drain']) {

@@ -49,6 +49,8 @@ export interface IngestPipelineOptions {
  */
 export class IngestPipeline {
   readonly #options: IngestPipelineOptions;
+  /** The enqueue window in force (the option, else the queue's own, else 0). */
+  readonly #windowMs: number;
   readonly #batcher: CallBatcher<NewTransaction, InsertOutcome>;
   readonly #enqueues = new Set<Promise<void>>();
   /** Jobs of committed batches waiting for the enqueue window to close. */
@@ -57,6 +59,7 @@ export class IngestPipeline {
 
   constructor(options: IngestPipelineOptions) {
     this.#options = options;
+    this.#windowMs = options.enqueueWindowMs ?? options.queue.enqueueWindowMs ?? 0;
     this.#batcher = new CallBatcher({
       run: (items) => this.#commit(items),
       maxBatch: options.maxBatch ?? 512,
@@ -106,9 +109,8 @@ export class IngestPipeline {
     const jobs = this.#windowJobs;
     for (const o of outcomes)
       if (o.inserted) jobs.push({ transactionId: o.record.transactionId, attempt: 0 });
-    const windowMs = this.#options.enqueueWindowMs ?? this.#options.queue.enqueueWindowMs ?? 0;
-    if (windowMs <= 0) this.#closeWindow();
-    else this.#windowTimer ??= setTimeout(() => this.#closeWindow(), windowMs);
+    if (this.#windowMs <= 0) this.#closeWindow();
+    else this.#windowTimer ??= setTimeout(() => this.#closeWindow(), this.#windowMs);
   }
 
   /** Enqueues the jobs gathered so far in one bulk call, without waiting for it. */

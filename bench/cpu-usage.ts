@@ -94,13 +94,18 @@ export interface CpuMeter {
   finish(requests: number): CpuPerRequest | undefined;
 }
 
-/** Starts measuring the CPU that `pids` (the server's processes) and the machine use from now on. */
-export function startCpuMeter(pids: readonly number[]): CpuMeter {
-  const serverBefore = pids.map(processCpuSeconds);
+/**
+ * Starts measuring the CPU that `pids` (the server's processes) and the machine use from now on. A
+ * process without a pid, or gone before the end, makes the meter report nothing rather than a
+ * figure that leaves it out.
+ */
+export function startCpuMeter(pids: ReadonlyArray<number | undefined>): CpuMeter {
+  const reading = (pid: number | undefined) => (pid === undefined ? undefined : processCpuSeconds(pid));
+  const serverBefore = pids.map(reading);
   const machineBefore = machineCpuSeconds();
   return {
     finish(requests) {
-      const serverAfter = pids.map(processCpuSeconds);
+      const serverAfter = pids.map(reading);
       const machineAfter = machineCpuSeconds();
       if (!machineBefore || !machineAfter || requests <= 0) return undefined;
       let server = 0;

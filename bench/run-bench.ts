@@ -88,7 +88,7 @@ async function measuredLoad(
   pids: ReadonlyArray<number | undefined>,
   spec: Partial<LoadSpec> & Pick<LoadSpec, 'ids'>,
 ): Promise<{ load: LoadResult; cpu?: CpuPerRequest }> {
-  const meter = startCpuMeter(pids.filter((pid) => pid !== undefined));
+  const meter = startCpuMeter(pids);
   const result = await load(url, spec);
   const cpu = meter.finish(result.totalRequests);
   return cpu ? { load: result, cpu } : { load: result };

@@ -48,10 +48,11 @@ describe('bench: CPU per request from /proc', () => {
     assert.equal(startCpuMeter([process.pid]).finish(0), undefined, 'no requests, no figures');
   });
 
-  test('a process that is gone has no reading, and a meter over it reports nothing', () => {
+  test('a process that is gone or has no pid makes the meter report nothing', () => {
     // Far beyond pid_max on Linux (at most 2^22).
     const gone = 2 ** 30;
     assert.equal(processCpuSeconds(gone), undefined);
     assert.equal(startCpuMeter([gone]).finish(100), undefined);
+    assert.equal(startCpuMeter([process.pid, undefined]).finish(100), undefined, 'a process without a pid');
   });
 });

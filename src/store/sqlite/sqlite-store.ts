@@ -143,8 +143,8 @@ export class SqliteStore implements TransactionStore {
       });
     }
     if (this.options.synchronous === 'FULL' && wal && existsSync(walPath)) {
-      // FULL's guarantee, but the fsync runs on the thread pool and concurrent commits share it:
-      // a blocking fsync per commit was the largest cost of the ingest path and stalled every
+      // FULL's guarantee, but the fsync runs on a thread of its own and concurrent commits share
+      // it: a blocking fsync per commit was the largest cost of the ingest path and stalled every
       // request behind the worker's claims.
       this.#walSync = new WalSync(walPath);
       db.pragma('synchronous = NORMAL');

@@ -1,5 +1,7 @@
-import { closeSync, fdatasync, fsyncSync, openSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import type { WalSyncThreadMessage, WalSyncThreadOptions } from './sqlite-wal-sync-thread.js';
 
 /**
  * Syncs a directory so that a file created in it survives power loss. Best effort: some platforms
@@ -22,18 +24,35 @@ function syncDirectory(path: string): void {
   }
 }
 
+/** Slot of the shared state holding the number of the last sync request. */
+export const WAL_SYNC_REQUESTED = 0;
+/** Slot of the shared state that, once not 0, tells the sync thread to stop. */
+export const WAL_SYNC_STOP = 1;
+
+interface Waiter {
+  /** The request this waiter needs covered. */
+  request: number;
+  promise: Promise<void>;
+  resolve: () => void;
+  reject: (error: Error) => void;
+}
+
 /**
  * Makes SQLite's `synchronous = FULL` guarantee (a committed transaction survives power loss)
  * without blocking the event loop on `fsync` at every commit.
  *
  * The connection commits with `synchronous = NORMAL` (in WAL mode: the commit's frames are written
- * to the WAL file, not synced); the store then awaits {@link WalSync.flush}, an `fdatasync` of the
- * WAL file on libuv's thread pool (what SQLite itself calls on Linux), before it resolves. It
- * flushes every byte written to the file before it was called, so once it returns the commit is as
- * durable as under FULL. Frames that a
- * checkpoint moved into the database file are covered too: in NORMAL mode SQLite syncs the WAL
- * before and the database file after every checkpoint. Writers that commit while a sync is running
- * share the next one, so N concurrent commits cost at most two syncs, not N.
+ * to the WAL file, not synced); the store then awaits {@link WalSync.flush}, which resolves once an
+ * `fdatasync` of the WAL file (what SQLite itself calls on Linux) that started after the call has
+ * finished, so the commit is then as durable as under FULL. Frames that a checkpoint moved into
+ * the database file are covered too: in NORMAL mode SQLite syncs the WAL before and the database
+ * file after every checkpoint.
+ *
+ * The syncs run on a thread of their own (`sqlite-wal-sync-thread`), back to back while requests
+ * keep coming: each covers every request made before it started, so commits made during a sync
+ * share the next one. The thread starts that next sync as soon as the previous one ends, without
+ * waiting for the event loop to hear of it; with the syncs on libuv's thread pool, started from the
+ * event loop, a busy loop delayed every next sync and fewer webhooks shared each one.
  *
  * A failed `fsync` is sticky: after one, the kernel may have dropped the dirty pages and a later
  * `fsync` could succeed without them, so every later flush rejects and the store reports itself
@@ -41,15 +60,44 @@ function syncDirectory(path: string): void {
  */
 export class WalSync {
   readonly #fd: number;
-  #running: Promise<void> | undefined;
-  #next: Promise<void> | undefined;
+  readonly #slots: BigInt64Array;
+  readonly #thread: Worker;
+  readonly #exited: Promise<void>;
+  /** Number of the last request made; requests count up from 1. */
+  #requested = 0;
+  /** Number of the last request a finished sync covers. */
+  #synced = 0;
+  /** Callers waiting for a sync, in the order of their requests. */
+  #waiters: Waiter[] = [];
   #failure: Error | undefined;
+  #closing = false;
 
-  /** Opens the WAL file (it must exist) and syncs its directory, so the file itself is durable. */
+  /** Opens the WAL file (it must exist), syncs its directory (so the file itself is durable) and starts the thread. */
   constructor(walPath: string) {
     // Read-write: Windows refuses to flush a handle opened read-only.
     this.#fd = openSync(walPath, 'r+');
     syncDirectory(dirname(walPath));
+    const state = new SharedArrayBuffer(2 * BigInt64Array.BYTES_PER_ELEMENT);
+    this.#slots = new BigInt64Array(state);
+    const options: WalSyncThreadOptions = { fd: this.#fd, state };
+    this.#thread = new Worker(new URL('./sqlite-wal-sync-thread.js', import.meta.url), {
+      workerData: options,
+    });
+    // Held only while somebody waits for a sync (see #waitFor), like a pending libuv request.
+    this.#thread.unref();
+    this.#thread.on('message', (message: WalSyncThreadMessage) => {
+      if (typeof message === 'number') this.#covered(message);
+      else this.#fail(new Error(`fsync of the SQLite WAL failed: ${message.failed}`));
+    });
+    this.#thread.on('error', (error) =>
+      this.#fail(new Error('the SQLite WAL sync thread failed', { cause: error })),
+    );
+    this.#exited = new Promise((resolve) =>
+      this.#thread.once('exit', () => {
+        if (!this.#closing) this.#fail(new Error('the SQLite WAL sync thread stopped'));
+        resolve();
+      }),
+    );
   }
 
   /** The sticky failure of an earlier sync, if any. */
@@ -60,19 +108,10 @@ export class WalSync {
   /** Resolves once everything written to the WAL before this call is on stable storage. */
   flush(): Promise<void> {
     if (this.#failure) return Promise.reject(this.#failure);
-    // A sync queued behind the running one starts after this call's writes: share it.
-    if (this.#next) return this.#next;
-    const running = this.#running;
-    if (!running) return this.#start();
-    // The running sync may have started before this call's writes: queue exactly one more.
-    const next = running
-      .catch(() => undefined)
-      .then(() => {
-        this.#next = undefined;
-        return this.#start();
-      });
-    this.#next = next;
-    return next;
+    const request = ++this.#requested;
+    Atomics.store(this.#slots, WAL_SYNC_REQUESTED, BigInt(request));
+    Atomics.notify(this.#slots, WAL_SYNC_REQUESTED);
+    return this.#waitFor(request);
   }
 
   /**
@@ -81,30 +120,50 @@ export class WalSync {
    */
   pending(): Promise<void> | undefined {
     if (this.#failure) return Promise.reject(this.#failure);
-    return this.#next ?? this.#running;
+    return this.#synced < this.#requested ? this.#waitFor(this.#requested) : undefined;
   }
 
-  /** Waits for syncs in progress, then closes the file. */
+  /** Waits for the syncs asked for so far, then stops the thread and closes the file. */
   async close(): Promise<void> {
     await this.pending()?.catch(() => undefined);
+    this.#closing = true;
+    this.#thread.ref();
+    Atomics.store(this.#slots, WAL_SYNC_STOP, 1n);
+    Atomics.notify(this.#slots, WAL_SYNC_REQUESTED);
+    await this.#exited;
     closeSync(this.#fd);
   }
 
-  #start(): Promise<void> {
-    if (this.#failure) return Promise.reject(this.#failure);
-    const run: Promise<void> = new Promise<void>((resolve, reject) => {
-      fdatasync(this.#fd, (error) => {
-        if (error) {
-          this.#failure = new Error(`fsync of the SQLite WAL failed: ${error.message}`, { cause: error });
-          reject(this.#failure);
-        } else {
-          resolve();
-        }
-      });
-    }).finally(() => {
-      if (this.#running === run) this.#running = undefined;
+  #waitFor(request: number): Promise<void> {
+    const last = this.#waiters.at(-1);
+    if (last?.request === request) return last.promise;
+    let resolve!: () => void;
+    let reject!: (error: Error) => void;
+    const promise = new Promise<void>((res, rej) => {
+      resolve = res;
+      reject = rej;
     });
-    this.#running = run;
-    return run;
+    if (this.#waiters.length === 0) this.#thread.ref();
+    this.#waiters.push({ request, promise, resolve, reject });
+    return promise;
+  }
+
+  /** A sync covering every request up to `request` finished. */
+  #covered(request: number): void {
+    this.#synced = request;
+    const waiters = this.#waiters;
+    let done = 0;
+    while (done < waiters.length && waiters[done]!.request <= request) waiters[done++]!.resolve();
+    if (done === 0) return;
+    this.#waiters = done === waiters.length ? [] : waiters.slice(done);
+    if (this.#waiters.length === 0) this.#thread.unref();
+  }
+
+  #fail(error: Error): void {
+    this.#failure ??= error;
+    const waiters = this.#waiters;
+    this.#waiters = [];
+    for (const waiter of waiters) waiter.reject(this.#failure);
+    this.#thread.unref();
   }
 }

@@ -1,7 +1,7 @@
 /**
  * CPU time per request, read from Linux's /proc: how much of the machine one webhook costs, in the
- * server's processes (all their threads: the event loop, SQLite's checkpoint thread, the thread pool
- * that runs fsync, the garbage collector's helpers) and on the whole machine (load generator, kernel
+ * server's processes (all their threads: the event loop, SQLite's checkpoint and WAL sync threads,
+ * libuv's thread pool, the garbage collector's helpers) and on the whole machine (load generator, kernel
  * threads and database servers included). Two cores are shared by everything in a run, so a server
  * that spends more CPU per request leaves less for the load generator and reaches fewer req/s even
  * where its event loop has time to spare; these figures show where a ratio to the ceiling comes from.

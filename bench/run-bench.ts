@@ -82,12 +82,15 @@ async function load(url: string, spec: Partial<LoadSpec> & Pick<LoadSpec, 'ids'>
   return runLoadClient({ url, connections: CONNECTIONS, durationSeconds: DURATION, tool: CLIENT, ...spec });
 }
 
+/** A reported load run and, where /proc can tell, the CPU it cost. */
+type MeasuredLoad = Pick<IngestRow, 'load' | 'cpu'>;
+
 /** A reported load run, with the CPU it cost the server processes `pids` and the machine. */
 async function measuredLoad(
   url: string,
   pids: ReadonlyArray<number | undefined>,
   spec: Partial<LoadSpec> & Pick<LoadSpec, 'ids'>,
-): Promise<{ load: LoadResult; cpu?: CpuPerRequest }> {
+): Promise<MeasuredLoad> {
   const meter = startCpuMeter(pids);
   const result = await load(url, spec);
   const cpu = meter.finish(result.totalRequests);
@@ -176,10 +179,7 @@ async function measureService(
 ): Promise<void> {
   const service = await startService(deployment, 'ingest');
   const rows: IngestRow[] = [];
-  const row = (
-    scenario: IngestRow['scenario'],
-    measured: { load: LoadResult; cpu?: CpuPerRequest },
-  ): IngestRow => ({
+  const row = (scenario: IngestRow['scenario'], measured: MeasuredLoad): IngestRow => ({
     mode: deployment.key,
     label: deployment.label,
     scenario,
@@ -192,7 +192,7 @@ async function measureService(
   try {
     await warmUp(service.url);
     for (const scenario of scenarios) {
-      let measured: { load: LoadResult; cpu?: CpuPerRequest };
+      let measured: MeasuredLoad;
       if (scenario === 'fresh') {
         measured = await measuredLoad(service.url, pids, { ids: fresh() });
       } else if (scenario === 'sequential') {

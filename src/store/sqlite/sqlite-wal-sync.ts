@@ -65,9 +65,10 @@ export class WalSync {
   readonly #exited: Promise<void>;
   /** Number of the last request made; requests count up from 1. */
   #requested = 0;
-  /** Number of the last request a finished sync covers. */
-  #synced = 0;
-  /** Callers waiting for a sync, in the order of their requests. */
+  /**
+   * One per request no finished sync covers yet, in the order of the requests: the last is the
+   * latest request's whenever anything is pending.
+   */
   #waiters: Waiter[] = [];
   #failure: Error | undefined;
   #closing = false;
@@ -120,7 +121,7 @@ export class WalSync {
    */
   pending(): Promise<void> | undefined {
     if (this.#failure) return Promise.reject(this.#failure);
-    return this.#synced < this.#requested ? this.#waitFor(this.#requested) : undefined;
+    return this.#waiters.at(-1)?.promise;
   }
 
   /** Waits for the syncs asked for so far, then stops the thread and closes the file. */
@@ -135,8 +136,6 @@ export class WalSync {
   }
 
   #waitFor(request: number): Promise<void> {
-    const last = this.#waiters.at(-1);
-    if (last?.request === request) return last.promise;
     let resolve!: () => void;
     let reject!: (error: Error) => void;
     const promise = new Promise<void>((res, rej) => {
@@ -150,7 +149,6 @@ export class WalSync {
 
   /** A sync covering every request up to `request` finished. */
   #covered(request: number): void {
-    this.#synced = request;
     const waiters = this.#waiters;
     let done = 0;
     while (done < waiters.length && waiters[done]!.request <= request) waiters[done++]!.resolve();

@@ -97,8 +97,11 @@ async function measuredLoad(
   return cpu ? { load: result, cpu } : { load: result };
 }
 
+/** Milliseconds to two decimals: the paced client measures in fractions of a microsecond. */
+const ms = (n: number) => Math.round(n * 100) / 100;
+
 const describeLoad = (r: LoadResult) =>
-  `${Math.round(r.requestsPerSecond)} req/s, p50 ${r.latencyP50} ms, p99 ${r.latencyP99} ms, max ${r.latencyMax} ms, errors ${r.errors}, non-2xx ${r.non2xx}`;
+  `${Math.round(r.requestsPerSecond)} req/s, p50 ${ms(r.latencyP50)} ms, p99 ${ms(r.latencyP99)} ms, max ${ms(r.latencyMax)} ms, errors ${r.errors}, non-2xx ${r.non2xx}`;
 
 /** The mean of CPU figures of runs averaged into one row; undefined unless every run has them. */
 function meanCpu(runs: ReadonlyArray<CpuPerRequest | undefined>): CpuPerRequest | undefined {

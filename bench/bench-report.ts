@@ -74,9 +74,12 @@ export interface BenchResults {
   skipped: string[];
 }
 
-const f0 = (n: number) => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : '-');
-const f1 = (n: number) => (Number.isFinite(n) ? n.toFixed(1) : '-');
-const f2 = (n: number) => (Number.isFinite(n) ? n.toFixed(2) : '-');
+/** A whole number with thousands separators, or `-` when unknown. */
+export const f0 = (n: number) => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : '-');
+/** One decimal, or `-` when unknown. */
+export const f1 = (n: number) => (Number.isFinite(n) ? n.toFixed(1) : '-');
+/** Two decimals, or `-` when unknown. */
+export const f2 = (n: number) => (Number.isFinite(n) ? n.toFixed(2) : '-');
 const rssCell = (peak: Record<string, number>) =>
   Object.entries(peak)
     .map(([name, mb]) => (Object.keys(peak).length > 1 ? `${name} ${f0(mb)}` : f0(mb)))

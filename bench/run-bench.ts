@@ -37,6 +37,8 @@ import {
 import {
   type BenchResults,
   type DrainRow,
+  f1,
+  f2,
   type IngestRow,
   renderMarkdown,
   type SoakResult,
@@ -97,11 +99,9 @@ async function measuredLoad(
   return cpu ? { load: result, cpu } : { load: result };
 }
 
-/** Milliseconds to two decimals: the paced client measures in fractions of a microsecond. */
-const ms = (n: number) => Math.round(n * 100) / 100;
-
+// Two decimals for latencies: the paced client measures in fractions of a microsecond.
 const describeLoad = (r: LoadResult) =>
-  `${Math.round(r.requestsPerSecond)} req/s, p50 ${ms(r.latencyP50)} ms, p99 ${ms(r.latencyP99)} ms, max ${ms(r.latencyMax)} ms, errors ${r.errors}, non-2xx ${r.non2xx}`;
+  `${Math.round(r.requestsPerSecond)} req/s, p50 ${f2(r.latencyP50)} ms, p99 ${f2(r.latencyP99)} ms, max ${f2(r.latencyMax)} ms, errors ${r.errors}, non-2xx ${r.non2xx}`;
 
 /** The mean of CPU figures of runs averaged into one row; undefined unless every run has them. */
 function meanCpu(runs: ReadonlyArray<CpuPerRequest | undefined>): CpuPerRequest | undefined {
@@ -117,7 +117,7 @@ function meanCpu(runs: ReadonlyArray<CpuPerRequest | undefined>): CpuPerRequest 
 
 const describeCpu = (cpu: CpuPerRequest | undefined) =>
   cpu
-    ? `; CPU per request ${cpu.serverUs.toFixed(1)} µs server, ${cpu.machineUs.toFixed(1)} µs machine (${Math.round(cpu.machineIdle * 100)}% idle)`
+    ? `; CPU per request ${f1(cpu.serverUs)} µs server, ${f1(cpu.machineUs)} µs machine (${Math.round(cpu.machineIdle * 100)}% idle)`
     : '';
 
 /** Warm-up (JIT, connection pools, page cache) that is not reported. */

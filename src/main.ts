@@ -1,6 +1,7 @@
 import { ConfigError, loadConfig, ROLES, type Role } from './config.js';
 import { createLogger } from './logger.js';
 import { runMigrateCommand } from './migrate-command.js';
+import { unsupportedNodeVersion } from './node-version.js';
 import { runRequeueCommand } from './requeue-command.js';
 import { startRuntime } from './runtime.js';
 
@@ -10,6 +11,13 @@ import { startRuntime } from './runtime.js';
  * Configuration comes from the environment, validated once.
  */
 async function main(argv: string[]): Promise<void> {
+  // Before anything loads the SQLite addon, which would end the process with a segfault on Node 20.
+  const unsupported = unsupportedNodeVersion();
+  if (unsupported) {
+    console.error(unsupported);
+    process.exitCode = 1;
+    return;
+  }
   const [command = 'all', ...rest] = argv;
   if (command === 'requeue') {
     process.exitCode = await runRequeueCommand(rest, process.env);

@@ -4,26 +4,19 @@
 #   docker build -t webhook-processor .
 #   docker run -p 8000:8000 webhook-processor            # API + worker, SQLite, in-process queue
 
-# ---- build: compile TypeScript, build the native SQLite addon, drop dev dependencies ----
-FROM node:20-bookworm-slim AS build
-
-# better-sqlite3 downloads a prebuilt binary when one matches, and compiles from source otherwise;
-# compiling needs these.
-RUN apt-get update \
-  && apt-get install -y --no-install-recommends python3 make g++ \
-  && rm -rf /var/lib/apt/lists/*
+# ---- build: compile TypeScript, drop dev dependencies ----
+# Node 24 LTS. The service runs on Node 22.14 or later (README, Requirements).
+FROM node:24-bookworm-slim AS build
 
 WORKDIR /app
-COPY package.json package-lock.json ./
+COPY package.json package-lock.json .npmrc ./
 
-# --ignore-scripts, because:
-# - the root `prepare` script runs the TypeScript build, and the sources are not copied yet;
-# - it makes dependency install scripts behave the same with any npm: this image's npm 10 ignores
-#   package.json `allowScripts` (npm 11 honours it and allows only better-sqlite3). The one addon
-#   that needs its install script, better-sqlite3, is rebuilt explicitly; msgpackr-extract (an
-#   optional speed-up of BullMQ's msgpackr) ships prebuilt binaries as optional packages.
-RUN npm ci --ignore-scripts --no-audit --no-fund \
-  && npm rebuild better-sqlite3
+# --ignore-scripts: the root `prepare` script runs the TypeScript build, and the sources are not
+# copied yet. No dependency needs an install script: better-sqlite3 13 is a Node-API addon whose
+# package carries prebuilt binaries (linux-x64 and linux-arm64 among them), so nothing is compiled
+# and the image needs no compiler; msgpackr-extract (an optional speed-up of BullMQ's msgpackr)
+# ships prebuilt binaries as optional packages.
+RUN npm ci --ignore-scripts --no-audit --no-fund
 
 COPY tsconfig.json ./
 COPY src ./src
@@ -31,7 +24,7 @@ RUN npm run build \
   && npm prune --omit=dev --ignore-scripts --no-audit --no-fund
 
 # ---- runtime: compiled code and production dependencies only, as a non-root user ----
-FROM node:20-bookworm-slim AS runtime
+FROM node:24-bookworm-slim AS runtime
 
 ENV NODE_ENV=production
 WORKDIR /app

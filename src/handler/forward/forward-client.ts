@@ -78,6 +78,7 @@ export class ForwardClient {
   readonly #answerBytes: number;
   readonly #slots: RequestSlots;
   readonly #pool: Pool;
+  #closing: Promise<void> | undefined;
 
   constructor(options: ForwardClientOptions) {
     this.#target = forwardTarget(options.url);
@@ -138,9 +139,10 @@ export class ForwardClient {
     }
   }
 
-  /** Closes the pool's connections once requests in flight are done. */
-  async close(): Promise<void> {
-    await this.#pool.close();
+  /** Closes the pool's connections once requests in flight are done. Safe to call again. */
+  close(): Promise<void> {
+    this.#closing ??= this.#pool.close();
+    return this.#closing;
   }
 
   async #send(message: ForwardMessage, signal: AbortSignal): Promise<Omit<ForwardAnswer, 'durationMs'>> {

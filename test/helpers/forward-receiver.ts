@@ -22,6 +22,8 @@ export interface Delivery {
   headers: IncomingHttpHeaders;
   /** 1 for the first request with this `webhook-id`, 2 for the second, ... */
   attempt: number;
+  /** The status the receiver answered with, once its answer was sent in full. */
+  answered?: number;
 }
 
 /** How to answer one delivery. */
@@ -128,6 +130,9 @@ export async function startForwardReceiver(
       const reply: Reply = verified ? await respond(delivery) : { status: 401, body: 'bad signature' };
       const send = () => {
         if (res.destroyed) return;
+        res.once('finish', () => {
+          delivery.answered = reply.status ?? 200;
+        });
         res.writeHead(reply.status ?? 200, { 'content-type': 'text/plain', ...reply.headers });
         res.end(reply.body ?? '');
       };

@@ -36,6 +36,26 @@ export interface DrainRow {
   workerPeakRssMb?: number;
 }
 
+/** One forwarding drain: a backlog of `transactions` forwarded by one worker process to a local receiver. */
+export interface ForwardDrainRow {
+  mode: string;
+  label: string;
+  transactions: number;
+  workerConcurrency: number;
+  /** `FORWARD_CONCURRENCY`: requests in flight to the receiver at most. */
+  forwardConcurrency: number;
+  /** From spawning the worker process until every transaction is PROCESSED. */
+  seconds: number;
+  perSecond: number;
+  /** Requests the receiver got, duplicates included. */
+  receiverRequests: number;
+  receiverUniqueIds: number;
+  duplicates: number;
+  /** TCP connections the receiver saw (the pool keeps them alive). */
+  receiverConnections: number;
+  workerPeakRssMb?: number;
+}
+
 /** A long fixed-rate run watching the server's memory. */
 export interface SoakResult {
   mode: string;
@@ -70,6 +90,7 @@ export interface BenchResults {
   ceiling: { freeRps: number[]; meanRps: number };
   ingest: IngestRow[];
   drain: DrainRow[];
+  forwardDrain: ForwardDrainRow[];
   soak?: SoakResult;
   skipped: string[];
 }
@@ -97,11 +118,13 @@ export function renderMarkdown(results: BenchResults): string {
   );
   lines.push(`${c.connections} connections, ${c.durationSeconds} s per run, all traffic on 127.0.0.1.`);
   for (const note of c.notes) lines.push(`${note}`);
-  lines.push('');
-  lines.push(
-    '| Mode | Load | req/s | vs ceiling | p50 ms | p99 ms | max ms | errors | CPU µs/req server | CPU µs/req machine | peak RSS MB |',
-  );
-  lines.push('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|');
+  if (results.ingest.length > 0) {
+    lines.push('');
+    lines.push(
+      '| Mode | Load | req/s | vs ceiling | p50 ms | p99 ms | max ms | errors | CPU µs/req server | CPU µs/req machine | peak RSS MB |',
+    );
+    lines.push('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|');
+  }
   for (const row of results.ingest) {
     const load =
       row.scenario === 'rate'
@@ -123,6 +146,18 @@ export function renderMarkdown(results: BenchResults): string {
     for (const d of results.drain) {
       lines.push(
         `| ${d.label} | ${f0(d.transactions)} | ${d.delaySeconds} s | ${f0(d.workerConcurrency)} | ${f2(d.seconds)} | ${f0(d.perSecond)} | ${f0(d.workerPeakRssMb ?? NaN)} |`,
+      );
+    }
+  }
+  if (results.forwardDrain.length > 0) {
+    lines.push('');
+    lines.push(
+      '| Forwarding drain (one worker process, receiver answers 200 at once) | Transactions | Forward concurrency | Seconds to all PROCESSED | Forwarded/s | Receiver requests | Duplicates | Connections | worker peak RSS MB |',
+    );
+    lines.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|');
+    for (const d of results.forwardDrain) {
+      lines.push(
+        `| ${d.label} | ${f0(d.transactions)} | ${f0(d.forwardConcurrency)} | ${f2(d.seconds)} | ${f0(d.perSecond)} | ${f0(d.receiverRequests)} | ${f0(d.duplicates)} | ${f0(d.receiverConnections)} | ${f0(d.workerPeakRssMb ?? NaN)} |`,
       );
     }
   }

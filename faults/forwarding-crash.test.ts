@@ -63,6 +63,7 @@ test('forwarding: a worker SIGKILLed while deliveries are in flight delivers eve
     const got = receiver.of(id);
     if (!got.some((d) => d.answered === 200 && d.verified)) notTaken++;
     duplicates += Math.max(0, got.length - 1);
+    assert.equal(new Set(got.map((d) => d.webhookId)).size, 1, `${id}: one webhook-id across processes`);
     const processedAt = (await store.get(id))?.processedAt?.getTime();
     // A delivery that arrived after completion was recorded would mean a second processing.
     if (processedAt !== undefined && got.some((d) => d.receivedAt > processedAt)) deliveredAfterProcessed++;

@@ -39,9 +39,8 @@ async function acceptance(t: import('node:test').TestContext, storeEnv: Record<s
     RETRY_BASE_SECONDS: '1',
   });
   const ids = Object.entries(kinds).flatMap(([kind, n]) => Array.from({ length: n }, () => uniqueId(kind)));
-  const answers = await Promise.all(
-    ids.map((id) => postWebhook(runtime.url, webhookBody({ transaction_id: id }))),
-  );
+  const bodies = new Map(ids.map((id) => [id, webhookBody({ transaction_id: id })]));
+  const answers = await Promise.all(ids.map((id) => postWebhook(runtime.url, bodies.get(id))));
   assert.deepEqual(new Set(answers.map((a) => a.status)), new Set([202]));
 
   const views = new Map<string, Record<string, unknown>>();
@@ -59,6 +58,12 @@ async function acceptance(t: import('node:test').TestContext, storeEnv: Record<s
   }
 
   assert.equal(receiver.deliveries.filter((d) => !d.verified).length, 0, 'every request verifies');
+  for (const d of receiver.deliveries) {
+    // The worker holds the transaction while it delivers; `attempts` counts this attempt.
+    assert.equal(d.body?.status, 'PROCESSING');
+    assert.equal(d.body?.attempts, d.attempt);
+    assert.deepEqual(d.body?.payload, bodies.get(d.transactionId));
+  }
   for (const id of ids) {
     const kind = id.split('_')[0];
     const view = views.get(id)!;

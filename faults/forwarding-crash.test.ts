@@ -3,10 +3,9 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
 import { forwardSecret, startForwardReceiver } from '../test/helpers/forward-receiver.js';
-import { type ServiceProcess, spawnService } from '../test/helpers/service-process.js';
 import { tempDir } from '../test/helpers/temp-dir.js';
 import { waitFor } from '../test/helpers/wait-for.js';
-import { printReport, sendStream } from './fault-harness.js';
+import { printReport, streamThroughACrash } from './fault-harness.js';
 
 test('forwarding: a worker SIGKILLed while deliveries are in flight delivers every transaction, PROCESSED once', async (t) => {
   const dir = tempDir(t);
@@ -23,23 +22,14 @@ test('forwarding: a worker SIGKILLed while deliveries are in flight delivers eve
     FORWARD_SECRET: secret,
     RETRY_BASE_SECONDS: '0.5',
     RETRY_MAX_SECONDS: '2',
-    LOG_LEVEL: 'info',
   };
-  let service: ServiceProcess = await spawnService(t, 'all', env);
-  let url = service.url;
-  let lastFaultAt = Date.now();
   let inFlightAtKill = 0;
-  const stream = await sendStream({
+  const stream = await streamThroughACrash(t, env, {
     count: 300,
     perSecond: 60,
-    target: () => url,
-    onSent: async (n) => {
-      if (n !== 150) return;
+    killAt: 150,
+    beforeKill: () => {
       inFlightAtKill = receiver.inFlight;
-      await service.kill('SIGKILL');
-      lastFaultAt = Date.now();
-      service = await spawnService(t, 'all', env);
-      url = service.url;
     },
   });
 
@@ -54,7 +44,7 @@ test('forwarding: a worker SIGKILLed while deliveries are in flight delivers eve
     },
     { timeoutMs: 90_000, intervalMs: 250, message: 'every acknowledged transaction PROCESSED' },
   ).catch(() => undefined);
-  const recoverySeconds = (Date.now() - lastFaultAt) / 1000;
+  const recoverySeconds = (Date.now() - stream.killedAt) / 1000;
 
   let notTaken = 0;
   let deliveredAfterProcessed = 0;

@@ -34,6 +34,23 @@ function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<
 }
 
 /**
+ * One bound child per label value of a counter labelled `outcome`: no label lookup on the hot path,
+ * and every outcome exported from the start (at 0).
+ */
+function outcomeChildren<T extends string>(
+  counter: Counter,
+  outcomes: readonly T[],
+): Record<T, { inc(value?: number): void }> {
+  return Object.fromEntries(
+    outcomes.map((o) => {
+      const child = counter.labels(o);
+      child.inc(0);
+      return [o, child];
+    }),
+  ) as Record<T, { inc(value?: number): void }>;
+}
+
+/**
  * The Prometheus metrics of one runtime, in a registry of its own (never prom-client's global one,
  * so several runtimes in one process, as in tests, do not clash). Counters and histograms are fed
  * by the HTTP layer ({@link ServiceMetrics.observeWebhook}), the ingest pipeline
@@ -77,14 +94,7 @@ export class ServiceMetrics {
       labelNames: ['outcome'],
       registers,
     });
-    // Bound children: no label lookup on the hot path; every outcome is exported from the start.
-    this.#webhooks = Object.fromEntries(
-      OUTCOMES.map((o) => {
-        const child = webhooks.labels(o);
-        child.inc(0);
-        return [o, child];
-      }),
-    ) as Record<WebhookOutcome, { inc(value?: number): void }>;
+    this.#webhooks = outcomeChildren(webhooks, OUTCOMES);
 
     this.#ingestDuration = new Histogram({
       name: 'webhooks_ingest_duration_seconds',
@@ -166,13 +176,7 @@ export class ServiceMetrics {
       labelNames: ['outcome'],
       registers,
     });
-    this.#forwardAttempts = Object.fromEntries(
-      FORWARD_OUTCOMES.map((o) => {
-        const child = forwardAttempts.labels(o);
-        child.inc(0);
-        return [o, child];
-      }),
-    ) as Record<ForwardOutcome, { inc(): void }>;
+    this.#forwardAttempts = outcomeChildren(forwardAttempts, FORWARD_OUTCOMES);
     this.#forwardDuration = new Histogram({
       name: 'webhooks_forward_duration_seconds',
       help: 'Time of one delivery to FORWARD_URL, from sending until the answer (or the failure); the wait for a connection slot is not counted',

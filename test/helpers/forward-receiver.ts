@@ -3,6 +3,7 @@ import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { TestContext } from 'node:test';
 import { Webhook } from 'standardwebhooks';
+import { gate } from './gate.js';
 
 /** One request the receiver got. */
 export interface Delivery {
@@ -187,6 +188,26 @@ export async function startForwardReceiver(
   };
   options.t?.after(() => receiver.close());
   return receiver;
+}
+
+/**
+ * A receiver that holds every request unanswered until `release()`, then answers 200 (released
+ * when the test ends at the latest).
+ */
+export async function startHoldingReceiver(
+  secret: string,
+  t: TestContext,
+): Promise<ForwardReceiver & { release(): void }> {
+  const held = gate();
+  t.after(() => held.open());
+  const receiver = await startForwardReceiver(secret, {
+    t,
+    respond: async () => {
+      await held.opened;
+      return { status: 200 };
+    },
+  });
+  return Object.assign(receiver, { release: held.open });
 }
 
 /** A fresh `whsec_` secret with a 32-byte key. */

@@ -3,8 +3,7 @@ import { test } from 'node:test';
 import { receivedRecord } from '../../../src/domain/transaction.js';
 import { ForwardClient, type ForwardClientOptions } from '../../../src/handler/forward/forward-client.js';
 import { forwardMessage, forwardMessageId } from '../../../src/handler/forward/forward-message.js';
-import { forwardSecret, startForwardReceiver } from '../../helpers/forward-receiver.js';
-import { gate } from '../../helpers/gate.js';
+import { forwardSecret, startForwardReceiver, startHoldingReceiver } from '../../helpers/forward-receiver.js';
 import { newTransaction } from '../../helpers/sample-transaction.js';
 import { waitFor } from '../../helpers/wait-for.js';
 
@@ -131,21 +130,11 @@ test('a refused connection is a network outcome', async (t) => {
 });
 
 test("the caller's signal aborts a request in flight, with the signal's reason", async (t) => {
-  const held = gate();
-  let arrived = 0;
-  const receiver = await startForwardReceiver(secret, {
-    t,
-    respond: async () => {
-      arrived++;
-      await held.opened;
-      return { status: 200 };
-    },
-  });
-  t.after(() => held.open());
+  const receiver = await startHoldingReceiver(secret, t);
   const c = client(t, { url: receiver.url });
   const controller = new AbortController();
   const delivering = c.deliver(message(), controller.signal);
-  await waitFor(() => arrived === 1, { message: 'the request to arrive' });
+  await waitFor(() => receiver.inFlight === 1, { message: 'the request to arrive' });
   const reason = new Error('lease lost');
   controller.abort(reason);
   await assert.rejects(delivering, (error) => error === reason);
@@ -154,15 +143,7 @@ test("the caller's signal aborts a request in flight, with the signal's reason",
 });
 
 test('a caller waiting for a slot gives up when its signal aborts, and never reaches the receiver', async (t) => {
-  const held = gate();
-  const receiver = await startForwardReceiver(secret, {
-    t,
-    respond: async () => {
-      await held.opened;
-      return { status: 200 };
-    },
-  });
-  t.after(() => held.open());
+  const receiver = await startHoldingReceiver(secret, t);
   const c = client(t, { url: receiver.url, concurrency: 1 });
   const first = c.deliver(message(), never());
   await waitFor(() => receiver.deliveries.length === 1, { message: 'the first request to arrive' });
@@ -171,7 +152,7 @@ test('a caller waiting for a slot gives up when its signal aborts, and never rea
   const reason = new Error('shutting down');
   controller.abort(reason);
   await assert.rejects(waiting, (error) => error === reason);
-  held.open();
+  receiver.release();
   assert.equal((await first).outcome, '2xx');
   assert.equal(receiver.deliveries.length, 1);
 });

@@ -4,8 +4,7 @@ import { Writable } from 'node:stream';
 import { test } from 'node:test';
 import { createLogger } from '../../../src/logger.js';
 import { SqliteStore } from '../../../src/store/sqlite/sqlite-store.js';
-import { forwardSecret, startForwardReceiver } from '../../helpers/forward-receiver.js';
-import { gate } from '../../helpers/gate.js';
+import { forwardSecret, startForwardReceiver, startHoldingReceiver } from '../../helpers/forward-receiver.js';
 import { getTransaction, postWebhook, request } from '../../helpers/http-client.js';
 import { webhookBody } from '../../helpers/sample-transaction.js';
 import { tempDir } from '../../helpers/temp-dir.js';
@@ -147,15 +146,7 @@ test('last_error and the logs never hold the secret or the credentials of FORWAR
 });
 
 test('shutdown aborts a request the receiver holds, and the lease goes back for the next worker', async (t) => {
-  const held = gate();
-  const receiver = await startForwardReceiver(secret, {
-    t,
-    respond: async () => {
-      await held.opened;
-      return { status: 200 };
-    },
-  });
-  t.after(() => held.open());
+  const receiver = await startHoldingReceiver(secret, t);
   const sqlitePath = join(tempDir(t), 'webhooks.db');
   const runtime = await startTestRuntime(t, {
     SQLITE_PATH: sqlitePath,

@@ -1,4 +1,5 @@
 import type { ForwardConfig } from '../../config.js';
+import { STANDARD_WEBHOOKS_SECRET_PREFIX } from '../../http/signatures/standard-webhooks-signature.js';
 import type { Logger } from '../../logger.js';
 import { PermanentError, type ProcessTransaction, RetryableError } from '../process-transaction.js';
 import { ForwardClient, type ForwardResult } from './forward-client.js';
@@ -17,8 +18,6 @@ export interface ForwardHandlerOptions {
 export interface ForwardHandler {
   /** The handler the worker runs for each transaction. */
   readonly process: ProcessTransaction;
-  /** Requests to the receiver in flight now. */
-  readonly inFlight: number;
   /** Closes the pool; call once the worker has stopped. */
   close(): Promise<void>;
 }
@@ -45,7 +44,11 @@ function describeResult(result: ForwardResult): string {
  */
 export function createForwardHandler(config: ForwardConfig, options: ForwardHandlerOptions): ForwardHandler {
   const client = new ForwardClient(config);
-  const secrets = [config.secret, config.secret.slice('whsec_'.length), ...client.credentials];
+  const secrets = [
+    config.secret,
+    config.secret.slice(STANDARD_WEBHOOKS_SECRET_PREFIX.length),
+    ...client.credentials,
+  ];
   options.log.info(
     { target: client.target, concurrency: config.concurrency, timeoutMs: config.timeoutMs },
     'forwarding transactions',
@@ -58,11 +61,5 @@ export function createForwardHandler(config: ForwardConfig, options: ForwardHand
     if (result.outcome === 'permanent') throw new PermanentError(message);
     throw new RetryableError(message, result.outcome === 'retryable' ? result.retryAfterMs : undefined);
   };
-  return {
-    process,
-    get inFlight() {
-      return client.inFlight;
-    },
-    close: () => client.close(),
-  };
+  return { process, close: () => client.close() };
 }

@@ -36,6 +36,26 @@ export interface DrainRow {
   workerPeakRssMb?: number;
 }
 
+/** One forwarding drain: a backlog of `transactions` forwarded by one worker process to a local receiver. */
+export interface ForwardDrainRow {
+  mode: string;
+  label: string;
+  transactions: number;
+  workerConcurrency: number;
+  /** `FORWARD_CONCURRENCY`: requests in flight to the receiver at most. */
+  forwardConcurrency: number;
+  /** From spawning the worker process until every transaction is PROCESSED. */
+  seconds: number;
+  perSecond: number;
+  /** Requests the receiver got, duplicates included. */
+  receiverRequests: number;
+  receiverUniqueIds: number;
+  duplicates: number;
+  /** TCP connections the receiver saw (the pool keeps them alive). */
+  receiverConnections: number;
+  workerPeakRssMb?: number;
+}
+
 /** A long fixed-rate run watching the server's memory. */
 export interface SoakResult {
   mode: string;
@@ -70,6 +90,7 @@ export interface BenchResults {
   ceiling: { freeRps: number[]; meanRps: number };
   ingest: IngestRow[];
   drain: DrainRow[];
+  forwardDrain: ForwardDrainRow[];
   soak?: SoakResult;
   skipped: string[];
 }
@@ -85,7 +106,14 @@ const rssCell = (peak: Record<string, number>) =>
     .map(([name, mb]) => (Object.keys(peak).length > 1 ? `${name} ${f0(mb)}` : f0(mb)))
     .join(', ');
 
-/** The Markdown report: conditions, ingest table, drain table, soak line, skipped modes. */
+/** Appends a blank line and a Markdown table (nothing when there are no rows). */
+function pushTable(lines: string[], header: string[], alignment: string, rows: string[][]): void {
+  if (rows.length === 0) return;
+  lines.push('', `| ${header.join(' | ')} |`, alignment);
+  for (const row of rows) lines.push(`| ${row.join(' | ')} |`);
+}
+
+/** The Markdown report: conditions, ingest table, drain tables, soak line, skipped modes. */
 export function renderMarkdown(results: BenchResults): string {
   const c = results.conditions;
   const lines: string[] = [];
@@ -97,35 +125,86 @@ export function renderMarkdown(results: BenchResults): string {
   );
   lines.push(`${c.connections} connections, ${c.durationSeconds} s per run, all traffic on 127.0.0.1.`);
   for (const note of c.notes) lines.push(`${note}`);
-  lines.push('');
-  lines.push(
-    '| Mode | Load | req/s | vs ceiling | p50 ms | p99 ms | max ms | errors | CPU µs/req server | CPU µs/req machine | peak RSS MB |',
-  );
-  lines.push('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|');
-  for (const row of results.ingest) {
-    const load =
+  pushTable(
+    lines,
+    [
+      'Mode',
+      'Load',
+      'req/s',
+      'vs ceiling',
+      'p50 ms',
+      'p99 ms',
+      'max ms',
+      'errors',
+      'CPU µs/req server',
+      'CPU µs/req machine',
+      'peak RSS MB',
+    ],
+    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|',
+    results.ingest.map((row) => [
+      row.label,
       row.scenario === 'rate'
         ? `${f0(row.rate ?? 0)} req/s paced, fresh ids`
-        : `${row.scenario} ids, ${row.connections} conn`;
-    const errors = row.load.errors + row.load.non2xx;
-    lines.push(
-      `| ${row.label} | ${load} | ${f0(row.load.requestsPerSecond)} | ${
-        row.ratioToCeiling === undefined ? '' : f2(row.ratioToCeiling)
-      } | ${f1(row.load.latencyP50)} | ${f1(row.load.latencyP99)} | ${f1(row.load.latencyMax)} | ${f0(errors)} | ${f0(row.cpu?.serverUs ?? NaN)} | ${f0(row.cpu?.machineUs ?? NaN)} | ${rssCell(row.peakRssMb)} |`,
-    );
-  }
-  if (results.drain.length > 0) {
-    lines.push('');
-    lines.push(
-      '| Drain (one worker process) | Transactions | Handler delay | Concurrency | Seconds to all PROCESSED | Processed/s | worker peak RSS MB |',
-    );
-    lines.push('|---|---:|---:|---:|---:|---:|---:|');
-    for (const d of results.drain) {
-      lines.push(
-        `| ${d.label} | ${f0(d.transactions)} | ${d.delaySeconds} s | ${f0(d.workerConcurrency)} | ${f2(d.seconds)} | ${f0(d.perSecond)} | ${f0(d.workerPeakRssMb ?? NaN)} |`,
-      );
-    }
-  }
+        : `${row.scenario} ids, ${row.connections} conn`,
+      f0(row.load.requestsPerSecond),
+      row.ratioToCeiling === undefined ? '' : f2(row.ratioToCeiling),
+      f1(row.load.latencyP50),
+      f1(row.load.latencyP99),
+      f1(row.load.latencyMax),
+      f0(row.load.errors + row.load.non2xx),
+      f0(row.cpu?.serverUs ?? NaN),
+      f0(row.cpu?.machineUs ?? NaN),
+      rssCell(row.peakRssMb),
+    ]),
+  );
+  pushTable(
+    lines,
+    [
+      'Drain (one worker process)',
+      'Transactions',
+      'Handler delay',
+      'Concurrency',
+      'Seconds to all PROCESSED',
+      'Processed/s',
+      'worker peak RSS MB',
+    ],
+    '|---|---:|---:|---:|---:|---:|---:|',
+    results.drain.map((d) => [
+      d.label,
+      f0(d.transactions),
+      `${d.delaySeconds} s`,
+      f0(d.workerConcurrency),
+      f2(d.seconds),
+      f0(d.perSecond),
+      f0(d.workerPeakRssMb ?? NaN),
+    ]),
+  );
+  pushTable(
+    lines,
+    [
+      'Forwarding drain (one worker process, receiver answers 200 at once)',
+      'Transactions',
+      'Forward concurrency',
+      'Seconds to all PROCESSED',
+      'Forwarded/s',
+      'Receiver requests',
+      'Duplicates',
+      'Connections',
+      'worker peak RSS MB',
+    ],
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
+    results.forwardDrain.map((d) => [
+      d.label,
+      f0(d.transactions),
+      f0(d.forwardConcurrency),
+      f2(d.seconds),
+      f0(d.perSecond),
+      f0(d.receiverRequests),
+      f0(d.duplicates),
+      f0(d.receiverConnections),
+      f0(d.workerPeakRssMb ?? NaN),
+    ]),
+  );
   if (results.soak) {
     const s = results.soak;
     lines.push('');

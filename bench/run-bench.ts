@@ -7,7 +7,8 @@
  *
  * Options: `--duration <s>` per load run (10), `--connections <n>` (32), `--soak` (a 5-minute soak;
  * default 30 s), `--soak-seconds <s>` (0 skips it), `--only <keys>` (comma-separated among
- * embedded, embedded-normal, postgres-redis), `--no-drain`, `--out <dir>` (bench/results),
+ * embedded, embedded-normal, postgres-redis), `--no-drain`, `--no-forward` (skips the forwarding
+ * drain), `--forward-only` (only the forwarding drain rows), `--out <dir>` (bench/results),
  * `--client wrk` (closed-loop runs from wrk instead of autocannon; wrk must be on PATH).
  */
 import { execFileSync } from 'node:child_process';
@@ -16,6 +17,7 @@ import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
+import { forwardSecret, startForwardReceiver } from '../test/helpers/forward-receiver.js';
 import {
   type Deployment,
   embeddedDeployment,
@@ -37,6 +39,7 @@ import {
 import {
   type BenchResults,
   type DrainRow,
+  type ForwardDrainRow,
   f1,
   f2,
   type IngestRow,
@@ -54,6 +57,8 @@ const { values: args } = parseArgs({
     'soak-seconds': { type: 'string' },
     only: { type: 'string' },
     'no-drain': { type: 'boolean', default: false },
+    'no-forward': { type: 'boolean', default: false },
+    'forward-only': { type: 'boolean', default: false },
     out: { type: 'string', default: join(process.cwd(), 'bench', 'results') },
     client: { type: 'string', default: 'autocannon' },
   },
@@ -63,6 +68,7 @@ const DURATION = Number(args.duration);
 const CONNECTIONS = Number(args.connections);
 const SOAK_SECONDS = Number(args['soak-seconds'] ?? (args.soak ? 300 : 30));
 const ONLY = args.only?.split(',').map((s) => s.trim());
+const FORWARD_ONLY = args['forward-only'];
 if (args.client !== 'autocannon' && args.client !== 'wrk') {
   throw new Error(`--client must be autocannon or wrk, not ${args.client}`);
 }
@@ -220,12 +226,8 @@ async function measureService(
   }
 }
 
-/**
- * Loads `transactions` through the API with no worker running, then starts one worker process and
- * times it until every transaction is PROCESSED (watching the store from here).
- */
-async function measureDrain(deployment: Deployment, delaySeconds: number): Promise<DrainRow> {
-  const phase = `drain${String(delaySeconds).replace('.', '_')}`;
+/** Loads {@link DRAIN_TRANSACTIONS} webhooks through the API of `phase`, with no worker running. */
+async function seedBacklog(deployment: Deployment, phase: string): Promise<void> {
   const api = await startApiOnly(deployment, phase);
   try {
     const seeded = await runLoadClient({
@@ -242,50 +244,111 @@ async function measureDrain(deployment: Deployment, delaySeconds: number): Promi
   } finally {
     await api.stop();
   }
+}
+
+/**
+ * Starts one worker process on the backlog of `phase` and times it, watching the store from here,
+ * until every transaction is PROCESSED (or FAILED, which is logged). Returns the seconds from
+ * spawning the worker and its peak RSS.
+ */
+async function timeDrain(
+  deployment: Deployment,
+  phase: string,
+  workerEnv: Record<string, string>,
+): Promise<{ seconds: number; peakRssMb: number | undefined }> {
   const store = await openStore(deployment, phase);
-  const concurrency = 1000;
   try {
     const started = performance.now();
-    const worker = await startWorker(deployment, phase, {
-      PROCESS_DELAY_SECONDS: String(delaySeconds),
-      WORKER_CONCURRENCY: String(concurrency),
-    });
-    let seconds = Number.NaN;
-    let peak: number | undefined;
+    const worker = await startWorker(deployment, phase, workerEnv);
     try {
       const deadline = started + 180_000;
       for (;;) {
         const counts = await store.countByStatus();
         if (counts.PROCESSED + counts.FAILED >= DRAIN_TRANSACTIONS) {
-          seconds = (performance.now() - started) / 1000;
-          if (counts.FAILED > 0) log(`  ${deployment.key} drain: ${counts.FAILED} FAILED`);
-          break;
+          if (counts.FAILED > 0) log(`  ${deployment.key} ${phase}: ${counts.FAILED} FAILED`);
+          return { seconds: (performance.now() - started) / 1000, peakRssMb: worker.peakRssMb() };
         }
         if (worker.child.exitCode !== null) throw new Error(`worker exited:\n${worker.output()}`);
         if (performance.now() > deadline)
           throw new Error(`drain not done after 180 s: ${JSON.stringify(counts)}`);
         await sleep(50);
       }
-      peak = worker.peakRssMb();
     } finally {
       await worker.stop();
     }
-    const drained: DrainRow = {
+  } finally {
+    await store.close();
+  }
+}
+
+/** One worker process drains a backlog of {@link DRAIN_TRANSACTIONS} with the default handler's delay. */
+async function measureDrain(deployment: Deployment, delaySeconds: number): Promise<DrainRow> {
+  const phase = `drain${String(delaySeconds).replace('.', '_')}`;
+  await seedBacklog(deployment, phase);
+  const concurrency = 1000;
+  const { seconds, peakRssMb } = await timeDrain(deployment, phase, {
+    PROCESS_DELAY_SECONDS: String(delaySeconds),
+    WORKER_CONCURRENCY: String(concurrency),
+  });
+  const drained: DrainRow = {
+    mode: deployment.key,
+    label: deployment.label,
+    transactions: DRAIN_TRANSACTIONS,
+    delaySeconds,
+    workerConcurrency: concurrency,
+    seconds,
+    perSecond: DRAIN_TRANSACTIONS / seconds,
+    workerPeakRssMb: peakRssMb,
+  };
+  log(
+    `  ${deployment.key} drain, delay ${delaySeconds} s: ${seconds.toFixed(2)} s (${Math.round(drained.perSecond)}/s)`,
+  );
+  return drained;
+}
+
+/**
+ * One worker process drains a backlog of {@link DRAIN_TRANSACTIONS} through the forwarding handler
+ * to a receiver in this process that answers 200 at once and counts what it gets (without
+ * verifying signatures: the tests do that). Every id must reach it at least once.
+ */
+async function measureForwardDrain(deployment: Deployment): Promise<ForwardDrainRow> {
+  const phase = 'forward';
+  await seedBacklog(deployment, phase);
+  const secret = forwardSecret();
+  const receiver = await startForwardReceiver(secret, { verify: false });
+  const workerConcurrency = 1000;
+  const forwardConcurrency = 64;
+  try {
+    const { seconds, peakRssMb } = await timeDrain(deployment, phase, {
+      FORWARD_URL: receiver.url,
+      FORWARD_SECRET: secret,
+      WORKER_CONCURRENCY: String(workerConcurrency),
+      FORWARD_CONCURRENCY: String(forwardConcurrency),
+    });
+    const unique = new Set(receiver.deliveries.map((d) => d.transactionId)).size;
+    if (unique !== DRAIN_TRANSACTIONS) {
+      throw new Error(`forward drain: the receiver got ${unique} of ${DRAIN_TRANSACTIONS} ids`);
+    }
+    const row: ForwardDrainRow = {
       mode: deployment.key,
       label: deployment.label,
       transactions: DRAIN_TRANSACTIONS,
-      delaySeconds,
-      workerConcurrency: concurrency,
+      workerConcurrency,
+      forwardConcurrency,
       seconds,
       perSecond: DRAIN_TRANSACTIONS / seconds,
-      workerPeakRssMb: peak,
+      receiverRequests: receiver.deliveries.length,
+      receiverUniqueIds: unique,
+      duplicates: receiver.deliveries.length - unique,
+      receiverConnections: receiver.connections,
+      workerPeakRssMb: peakRssMb,
     };
     log(
-      `  ${deployment.key} drain, delay ${delaySeconds} s: ${seconds.toFixed(2)} s (${Math.round(drained.perSecond)}/s)`,
+      `  ${deployment.key} forward drain: ${seconds.toFixed(2)} s (${Math.round(row.perSecond)}/s), receiver ${row.receiverRequests} requests, ${row.duplicates} duplicates, ${row.receiverConnections} connections`,
     );
-    return drained;
+    return row;
   } finally {
-    await store.close();
+    await receiver.close();
   }
 }
 
@@ -341,6 +404,48 @@ function gitCommit(): string {
   }
 }
 
+/**
+ * The ceiling at the start and at the end, and the load runs of each deployment between them;
+ * ratios to the mean ceiling.
+ */
+async function measureIngest(results: BenchResults, deployments: readonly Deployment[]): Promise<void> {
+  log('ceiling (bare Fastify)');
+  await measureCeiling(results, true);
+  for (const d of deployments) {
+    log(d.label);
+    const scenarios: IngestRow['scenario'][] =
+      d.key === 'embedded-normal'
+        ? ['fresh', 'rate']
+        : d.key === 'embedded'
+          ? ['fresh', 'sequential', 'duplicate', 'rate']
+          : ['fresh', 'duplicate', 'rate'];
+    await measureService(results, d, scenarios);
+  }
+  log('ceiling again (drift check)');
+  await measureCeiling(results, false);
+  const ceilingRuns = results.ceiling.freeRps;
+  results.ceiling.meanRps = ceilingRuns.reduce((a, b) => a + b, 0) / ceilingRuns.length;
+  for (const row of results.ingest) {
+    if (row.mode !== 'ceiling' && row.scenario !== 'rate') {
+      row.ratioToCeiling = row.load.requestsPerSecond / results.ceiling.meanRps;
+    }
+  }
+  // One ceiling row in the table: the mean run, first; the fixed-rate one stays as measured.
+  const ceilingRows = results.ingest.filter((r) => r.mode === 'ceiling');
+  const ceilingCpu = meanCpu(ceilingRows.filter((r) => r.scenario === 'fresh').map((r) => r.cpu));
+  results.ingest = [
+    ...ceilingRows.filter((r, i) => r.scenario === 'rate' || i === 0),
+    ...results.ingest.filter((r) => r.mode !== 'ceiling'),
+  ];
+  const first = results.ingest[0];
+  if (first?.mode === 'ceiling' && first.scenario === 'fresh') {
+    first.load = { ...first.load, requestsPerSecond: results.ceiling.meanRps };
+    first.label = `ceiling (bare Fastify, mean of ${ceilingRuns.length})`;
+    if (ceilingCpu) first.cpu = ceilingCpu;
+    else delete first.cpu;
+  }
+}
+
 async function main(): Promise<void> {
   const results: BenchResults = {
     startedAt: new Date().toISOString(),
@@ -364,6 +469,7 @@ async function main(): Promise<void> {
     ceiling: { freeRps: [], meanRps: Number.NaN },
     ingest: [],
     drain: [],
+    forwardDrain: [],
     skipped: [],
   };
 
@@ -383,49 +489,22 @@ async function main(): Promise<void> {
   }
 
   try {
-    log('ceiling (bare Fastify)');
-    await measureCeiling(results, true);
-    for (const d of deployments) {
-      log(d.label);
-      const scenarios: IngestRow['scenario'][] =
-        d.key === 'embedded-normal'
-          ? ['fresh', 'rate']
-          : d.key === 'embedded'
-            ? ['fresh', 'sequential', 'duplicate', 'rate']
-            : ['fresh', 'duplicate', 'rate'];
-      await measureService(results, d, scenarios);
-    }
-    log('ceiling again (drift check)');
-    await measureCeiling(results, false);
-    const ceilingRuns = results.ceiling.freeRps;
-    results.ceiling.meanRps = ceilingRuns.reduce((a, b) => a + b, 0) / ceilingRuns.length;
-    for (const row of results.ingest) {
-      if (row.mode !== 'ceiling' && row.scenario !== 'rate') {
-        row.ratioToCeiling = row.load.requestsPerSecond / results.ceiling.meanRps;
-      }
-    }
-    // One ceiling row in the table: the mean run, first; the fixed-rate one stays as measured.
-    const ceilingRows = results.ingest.filter((r) => r.mode === 'ceiling');
-    const ceilingCpu = meanCpu(ceilingRows.filter((r) => r.scenario === 'fresh').map((r) => r.cpu));
-    results.ingest = [
-      ...ceilingRows.filter((r, i) => r.scenario === 'rate' || i === 0),
-      ...results.ingest.filter((r) => r.mode !== 'ceiling'),
-    ];
-    const first = results.ingest[0];
-    if (first?.mode === 'ceiling' && first.scenario === 'fresh') {
-      first.load = { ...first.load, requestsPerSecond: results.ceiling.meanRps };
-      first.label = `ceiling (bare Fastify, mean of ${ceilingRuns.length})`;
-      if (ceilingCpu) first.cpu = ceilingCpu;
-      else delete first.cpu;
-    }
+    if (!FORWARD_ONLY) await measureIngest(results, deployments);
 
-    if (!args['no-drain']) {
-      for (const d of deployments.filter((x) => x.key !== 'embedded-normal')) {
+    const drained = deployments.filter((x) => x.key !== 'embedded-normal');
+    if (!args['no-drain'] && !FORWARD_ONLY) {
+      for (const d of drained) {
         log(`${d.label}: drain`);
         for (const delay of [1, 0]) results.drain.push(await measureDrain(d, delay));
       }
     }
-    if (SOAK_SECONDS > 0 && deployments.includes(embedded)) {
+    if (!args['no-forward']) {
+      for (const d of drained) {
+        log(`${d.label}: forwarding drain`);
+        results.forwardDrain.push(await measureForwardDrain(d));
+      }
+    }
+    if (SOAK_SECONDS > 0 && deployments.includes(embedded) && !FORWARD_ONLY) {
       log(`${embedded.label}: soak ${SOAK_SECONDS} s`);
       results.soak = await measureSoak(embedded, SOAK_SECONDS);
     }

@@ -2,9 +2,8 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
-import { type ServiceProcess, spawnService } from '../test/helpers/service-process.js';
 import { tempDir } from '../test/helpers/temp-dir.js';
-import { LEDGER_HANDLER, printReport, sendStream } from './fault-harness.js';
+import { LEDGER_HANDLER, printReport, streamThroughACrash } from './fault-harness.js';
 import { verifyDelivery } from './verify-delivery.js';
 
 test('embedded mode: SIGKILL mid-stream and restart loses nothing and completes nothing twice', async (t) => {
@@ -18,22 +17,8 @@ test('embedded mode: SIGKILL mid-stream and restart loses nothing and completes 
     LEDGER_PATH: ledgerPath,
     LOG_LEVEL: 'warn',
   };
-  let service: ServiceProcess = await spawnService(t, 'all', { ...env, LOG_LEVEL: 'info' });
-  let url = service.url;
-  let lastFaultAt = Date.now();
-  const stream = await sendStream({
-    count: 300,
-    perSecond: 60,
-    target: () => url,
-    onSent: async (n) => {
-      if (n !== 150) return;
-      // Mid-stream, with ~60 transactions inside their 1-second handler and more arriving.
-      await service.kill('SIGKILL');
-      lastFaultAt = Date.now();
-      service = await spawnService(t, 'all', { ...env, LOG_LEVEL: 'info' });
-      url = service.url;
-    },
-  });
+  // Killed mid-stream, with ~60 transactions inside their 1-second handler and more arriving.
+  const stream = await streamThroughACrash(t, env, { count: 300, perSecond: 60, killAt: 150 });
   const store = new SqliteStore({ path: env.SQLITE_PATH, synchronous: 'NORMAL' });
   await store.ready();
   t.after(() => store.close());
@@ -42,7 +27,7 @@ test('embedded mode: SIGKILL mid-stream and restart loses nothing and completes 
     statusOf: async (id) => (await store.get(id))?.status,
     acknowledged: stream.acknowledged,
     ledgerPath,
-    lastFaultAt,
+    lastFaultAt: stream.killedAt,
     deadlineMs: 90_000,
   });
   printReport(report);

@@ -1,7 +1,9 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
+import type { TestContext } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { webhookBody } from '../test/helpers/sample-transaction.js';
+import { type ServiceProcess, spawnService } from '../test/helpers/service-process.js';
 
 /** The compiled ledger handler, for HANDLER_MODULE. */
 export const LEDGER_HANDLER = fileURLToPath(new URL('./ledger-handler.js', import.meta.url));
@@ -99,6 +101,38 @@ export async function sendStream(options: {
   }
   await Promise.all(inFlight);
   return { acknowledged, attempts, refused };
+}
+
+/**
+ * Starts the `all` service with `env` and streams `count` webhooks at `perSecond` to it (see
+ * {@link sendStream}); once the `killAt`-th is acknowledged, runs `beforeKill`, SIGKILLs the
+ * service and starts it again on a new port, where the stream goes on. Resolves with the
+ * acknowledged ids and when the kill happened.
+ */
+export async function streamThroughACrash(
+  t: TestContext,
+  env: Record<string, string>,
+  options: { count: number; perSecond: number; killAt: number; beforeKill?: () => void },
+): Promise<{ acknowledged: Set<string>; killedAt: number }> {
+  // The start is recognised by an info line.
+  const start = () => spawnService(t, 'all', { ...env, LOG_LEVEL: 'info' });
+  let service: ServiceProcess = await start();
+  let url = service.url;
+  let killedAt = Date.now();
+  const stream = await sendStream({
+    count: options.count,
+    perSecond: options.perSecond,
+    target: () => url,
+    onSent: async (n) => {
+      if (n !== options.killAt) return;
+      options.beforeKill?.();
+      await service.kill('SIGKILL');
+      killedAt = Date.now();
+      service = await start();
+      url = service.url;
+    },
+  });
+  return { acknowledged: stream.acknowledged, killedAt };
 }
 
 /** Runs a command, returning its output; throws with the output on failure. */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { forwardSecretProblem } from './handler/forward/forward-secret.js';
 
 /** The process roles one program can play. */
 export const ROLES = ['all', 'api', 'worker'] as const;
@@ -95,6 +96,10 @@ const envSchema = z.object({
   SHUTDOWN_TIMEOUT_SECONDS: seconds(10),
   BODY_LIMIT_BYTES: integer(65536, 256, 10 * 1024 * 1024),
   HANDLER_MODULE: optional(z.string().min(1)),
+  FORWARD_URL: url(['http:', 'https:']),
+  FORWARD_SECRET: optional(z.string()),
+  FORWARD_TIMEOUT_SECONDS: seconds(10, 0.01),
+  FORWARD_CONCURRENCY: integer(64, 1, 10_000),
   LOG_LEVEL: withDefault(z.enum(LOG_LEVELS, { message: `must be one of ${LOG_LEVELS.join(', ')}` }), 'info'),
   WEBHOOK_SECRETS: commaList,
   API_KEYS: commaList,
@@ -103,7 +108,15 @@ const envSchema = z.object({
 type Env = z.output<typeof envSchema>;
 
 /** Variables whose values must never be echoed, not even in a configuration error. */
-const SECRET_VARIABLES = new Set(['WEBHOOK_SECRETS', 'API_KEYS', 'DATABASE_URL', 'MONGO_URL', 'REDIS_URL']);
+const SECRET_VARIABLES = new Set([
+  'WEBHOOK_SECRETS',
+  'API_KEYS',
+  'DATABASE_URL',
+  'MONGO_URL',
+  'REDIS_URL',
+  'FORWARD_URL',
+  'FORWARD_SECRET',
+]);
 
 function storeFrom(env: Env) {
   const kind =
@@ -135,6 +148,30 @@ function queueFrom(env: Env) {
     : ({ kind: 'in-process', maxWaiting: env.QUEUE_MAX_WAITING } as const);
 }
 
+/**
+ * The built-in forwarding handler's settings, or null when `FORWARD_URL` is unset. Forwarding
+ * replaces the handler, so `HANDLER_MODULE` beside it is refused rather than silently ignored; and
+ * payment events are never forwarded unsigned, so `FORWARD_SECRET` is required with it.
+ */
+function forwardFrom(env: Env) {
+  if (!env.FORWARD_URL) {
+    if (env.FORWARD_SECRET) throw new ConfigError('FORWARD_SECRET', 'is set but FORWARD_URL is not');
+    return null;
+  }
+  if (env.HANDLER_MODULE) {
+    throw new ConfigError('HANDLER_MODULE', 'cannot be combined with FORWARD_URL: set one of them');
+  }
+  if (!env.FORWARD_SECRET) throw new ConfigError('FORWARD_SECRET', 'must be set when FORWARD_URL is set');
+  const problem = forwardSecretProblem(env.FORWARD_SECRET);
+  if (problem) throw new ConfigError('FORWARD_SECRET', problem);
+  return {
+    url: env.FORWARD_URL,
+    secret: env.FORWARD_SECRET,
+    timeoutMs: env.FORWARD_TIMEOUT_SECONDS * 1000,
+    concurrency: env.FORWARD_CONCURRENCY,
+  };
+}
+
 function toConfig(env: Env, role: Role) {
   const store = storeFrom(env);
   const queue = queueFrom(env);
@@ -144,6 +181,7 @@ function toConfig(env: Env, role: Role) {
   if (env.RETRY_MAX_SECONDS < env.RETRY_BASE_SECONDS) {
     throw new ConfigError('RETRY_MAX_SECONDS', 'must be at least RETRY_BASE_SECONDS');
   }
+  const forward = forwardFrom(env);
   return {
     role,
     http: { host: env.HOST, port: env.PORT, bodyLimit: env.BODY_LIMIT_BYTES },
@@ -162,6 +200,7 @@ function toConfig(env: Env, role: Role) {
         : env.SWEEP_INTERVAL_SECONDS * 1000,
       receivedStaleMs: pollsStore ? 0 : env.RECEIVED_STALE_SECONDS * 1000,
     },
+    forward,
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_SECONDS * 1000,
     logLevel: env.LOG_LEVEL,
     webhookSecrets: env.WEBHOOK_SECRETS ?? [],
@@ -177,6 +216,8 @@ export type StoreConfig = Config['store'];
 export type QueueConfig = Config['queue'];
 /** Worker tuning: concurrency, leases, retries and the recovery sweep. */
 export type WorkerConfig = Config['worker'];
+/** The forwarding handler's receiver, secret, timeout and connection cap (when `FORWARD_URL` is set). */
+export type ForwardConfig = NonNullable<Config['forward']>;
 
 /**
  * Parses and validates the environment once, at start. Throws {@link ConfigError} with one line

@@ -27,6 +27,10 @@ export const REDACTED_PATHS = [
   'webhookSecrets',
   'config.apiKeys',
   'config.webhookSecrets',
+  'config.forward.secret',
+  'config.forward.url',
+  'forward.secret',
+  'forward.url',
 ];
 
 /**

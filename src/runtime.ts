@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { Config } from './config.js';
-import { loadHandler } from './handler/load-handler.js';
+import { type ConfiguredHandler, loadConfiguredHandler } from './handler/load-handler.js';
 import type { ProcessTransaction } from './handler/process-transaction.js';
 import { buildHttpApp } from './http/http-app.js';
 import { readinessRoutes } from './http/routes/readiness-routes.js';
@@ -59,6 +59,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
   await store.ready();
   await queue.ready();
 
+  let handler: ConfiguredHandler | undefined;
   let worker: TransactionWorker | undefined;
   let sweep: RecoverySweep | undefined;
   let app: FastifyInstance | undefined;
@@ -80,18 +81,25 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
     await ingest?.drain();
     await sweep?.stop();
     await worker?.stop(Math.max(deadline - Date.now() - 1000, 0));
+    await handler?.close();
     await queue.close();
     await store.close();
   };
 
   try {
     if (config.role !== 'api') {
-      const handler = options.handler ?? (await loadHandler(config.worker.handlerModule));
+      // Forwarding metrics need a metrics object: a worker-only process keeps none (see above).
+      handler = options.handler
+        ? { process: options.handler, close: async () => undefined }
+        : await loadConfiguredHandler(config, {
+            log: logger.child({ role: 'worker' }),
+            onAttempt: metrics?.observeForward,
+          });
       const w = config.worker;
       worker = new TransactionWorker({
         store,
         queue,
-        handler,
+        handler: handler.process,
         log: logger.child({ role: 'worker' }),
         concurrency: w.concurrency,
         processDelayMs: w.processDelayMs,

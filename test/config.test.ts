@@ -66,6 +66,44 @@ test('comma lists are trimmed', () => {
   assert.deepEqual(config.webhookSecrets, ['s1', 'whsec_czI=']);
 });
 
+const FORWARD_SECRET = `whsec_${Buffer.alloc(32, 7).toString('base64')}`;
+const forwarding = { FORWARD_URL: 'https://hooks.example.com/in', FORWARD_SECRET };
+
+test('forwarding is off by default, and on with FORWARD_URL and FORWARD_SECRET', () => {
+  assert.equal(loadConfig({}, 'all').forward, null);
+  assert.deepEqual(loadConfig(forwarding, 'all').forward, {
+    url: 'https://hooks.example.com/in',
+    secret: FORWARD_SECRET,
+    timeoutMs: 10_000,
+    concurrency: 64,
+  });
+  const tuned = loadConfig(
+    { ...forwarding, FORWARD_TIMEOUT_SECONDS: '2.5', FORWARD_CONCURRENCY: '8' },
+    'worker',
+  );
+  assert.equal(tuned.forward?.timeoutMs, 2500);
+  assert.equal(tuned.forward?.concurrency, 8);
+});
+
+test('a forwarding secret needs a 24 to 64 byte key in padded base64', () => {
+  const key = (bytes: number) => `whsec_${Buffer.alloc(bytes, 1).toString('base64')}`;
+  assert.ok(loadConfig({ ...forwarding, FORWARD_SECRET: key(24) }, 'all').forward);
+  assert.ok(loadConfig({ ...forwarding, FORWARD_SECRET: key(64) }, 'all').forward);
+  for (const secret of [
+    key(23),
+    key(65),
+    key(32).replace(/=+$/, ''),
+    key(32).slice(6),
+    'whsec_not*base64!',
+  ]) {
+    assert.throws(
+      () => loadConfig({ ...forwarding, FORWARD_SECRET: secret }, 'all'),
+      (error: unknown) => error instanceof ConfigError && error.variable === 'FORWARD_SECRET',
+      secret,
+    );
+  }
+});
+
 const badValues: [Record<string, string>, string][] = [
   [{ PORT: 'eighty' }, 'PORT'],
   [{ PORT: '70000' }, 'PORT'],
@@ -81,6 +119,14 @@ const badValues: [Record<string, string>, string][] = [
   [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
   [{ MAX_ATTEMPTS: '0' }, 'MAX_ATTEMPTS'],
   [{ RETRY_BASE_SECONDS: '10', RETRY_MAX_SECONDS: '1' }, 'RETRY_MAX_SECONDS'],
+  [{ FORWARD_URL: 'ftp://hooks.example.com/in', FORWARD_SECRET }, 'FORWARD_URL'],
+  [{ FORWARD_URL: 'hooks.example.com/in', FORWARD_SECRET }, 'FORWARD_URL'],
+  [{ FORWARD_URL: 'https://hooks.example.com/in' }, 'FORWARD_SECRET'],
+  [{ FORWARD_SECRET }, 'FORWARD_SECRET'],
+  [{ ...forwarding, FORWARD_SECRET: 'plain-secret' }, 'FORWARD_SECRET'],
+  [{ ...forwarding, HANDLER_MODULE: './my-handler.js' }, 'HANDLER_MODULE'],
+  [{ ...forwarding, FORWARD_TIMEOUT_SECONDS: '0' }, 'FORWARD_TIMEOUT_SECONDS'],
+  [{ ...forwarding, FORWARD_CONCURRENCY: '0' }, 'FORWARD_CONCURRENCY'],
 ];
 
 for (const [env, variable] of badValues) {
@@ -99,6 +145,14 @@ for (const [env, variable] of badValues) {
 test('secret values are never repeated in a configuration error', () => {
   assert.throws(
     () => loadConfig({ REDIS_URL: 'redis-with-password-hunter2' }, 'all'),
+    (error: unknown) => error instanceof ConfigError && !error.message.includes('hunter2'),
+  );
+  assert.throws(
+    () => loadConfig({ FORWARD_URL: 'ftp://user:hunter2@hooks.example.com', FORWARD_SECRET }, 'all'),
+    (error: unknown) => error instanceof ConfigError && !error.message.includes('hunter2'),
+  );
+  assert.throws(
+    () => loadConfig({ ...forwarding, FORWARD_SECRET: 'whsec_hunter2' }, 'all'),
     (error: unknown) => error instanceof ConfigError && !error.message.includes('hunter2'),
   );
   assert.throws(

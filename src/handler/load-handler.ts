@@ -1,6 +1,14 @@
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import type { Config } from '../config.js';
+import { createForwardHandler, type ForwardHandlerOptions } from './forward/forward-handler.js';
 import { type ProcessTransaction, processTransaction } from './process-transaction.js';
+
+/** The handler the worker runs, and what to release once the worker has stopped. */
+export interface ConfiguredHandler {
+  process: ProcessTransaction;
+  close(): Promise<void>;
+}
 
 /**
  * The processing handler: the built-in one, or the `processTransaction` (or default) export of
@@ -14,4 +22,16 @@ export async function loadHandler(modulePath: string | null): Promise<ProcessTra
     throw new Error(`HANDLER_MODULE ${modulePath} exports no function named processTransaction`);
   }
   return handler as ProcessTransaction;
+}
+
+/**
+ * The handler the configuration selects: forwarding to `FORWARD_URL` (built in), the module at
+ * `HANDLER_MODULE`, or the built-in delay. The configuration refuses both of the first two at once.
+ */
+export async function loadConfiguredHandler(
+  config: Pick<Config, 'worker' | 'forward'>,
+  forwardOptions: ForwardHandlerOptions,
+): Promise<ConfiguredHandler> {
+  if (config.forward) return createForwardHandler(config.forward, forwardOptions);
+  return { process: await loadHandler(config.worker.handlerModule), close: async () => undefined };
 }

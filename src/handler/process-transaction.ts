@@ -33,6 +33,23 @@ export class PermanentError extends Error {
 }
 
 /**
+ * Throw this from a handler when the downstream said when to come back (an HTTP `Retry-After`):
+ * the next attempt waits at least `retryAfterMs` (at most `RETRY_MAX_SECONDS`), and never less than
+ * the usual backoff. Without `retryAfterMs` it is retried like any other error.
+ */
+export class RetryableError extends Error {
+  override readonly name = 'RetryableError';
+
+  constructor(
+    message: string,
+    /** The least wait before the next attempt, in milliseconds. */
+    readonly retryAfterMs?: number,
+  ) {
+    super(message);
+  }
+}
+
+/**
  * The business step run once per transaction, after the webhook was acknowledged. Replace the body
  * with your own logic (confirm with the payment gateway, settle, notify), or point `HANDLER_MODULE`
  * at a module that exports a function named `processTransaction` with this signature.

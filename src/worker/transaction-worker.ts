@@ -1,10 +1,10 @@
 import type { TransactionRecord } from '../domain/transaction.js';
-import { PermanentError, type ProcessTransaction } from '../handler/process-transaction.js';
+import { PermanentError, type ProcessTransaction, RetryableError } from '../handler/process-transaction.js';
 import type { Logger } from '../logger.js';
 import type { JobQueue } from '../queue/job-queue.js';
 import type { TransactionStore } from '../store/transaction-store.js';
 import { newLeaseOwner, retireLeaseOwner } from './lease-owner.js';
-import { retryDelayMs } from './retry-backoff.js';
+import { retryDelayAfterMs, retryDelayMs } from './retry-backoff.js';
 import type { WorkerEventListener } from './worker-events.js';
 
 /** Options of {@link TransactionWorker}. */
@@ -163,10 +163,16 @@ export class TransactionWorker {
       await this.#finish(record, 'fail', error);
       return;
     }
-    await this.#finish(record, 'retry', error);
+    const retryAfterMs = failure instanceof RetryableError ? failure.retryAfterMs : undefined;
+    await this.#finish(record, 'retry', error, retryAfterMs);
   }
 
-  async #finish(record: TransactionRecord, outcome: 'fail' | 'retry', error: string): Promise<void> {
+  async #finish(
+    record: TransactionRecord,
+    outcome: 'fail' | 'retry',
+    error: string,
+    retryAfterMs?: number,
+  ): Promise<void> {
     const { store, queue, log: baseLog, retryBaseMs, retryMaxMs } = this.#options;
     const transactionId = record.transactionId;
     const log = baseLog.child({
@@ -183,7 +189,11 @@ export class TransactionWorker {
       }
       return;
     }
-    const delayMs = retryDelayMs(record.attempts, retryBaseMs, retryMaxMs);
+    const delayMs = retryDelayAfterMs(
+      retryDelayMs(record.attempts, retryBaseMs, retryMaxMs),
+      retryAfterMs,
+      retryMaxMs,
+    );
     const availableAt = new Date(Date.now() + delayMs);
     if (!(await this.#write(() => store.retryLater(transactionId, this.owner, error, availableAt), log))) {
       this.#leaseLost(transactionId, log);

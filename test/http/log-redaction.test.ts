@@ -9,6 +9,8 @@ import { razorpaySignature, send, standardWebhooksHeaders, WEBHOOK_PATH } from '
 const API_KEY = 'k_redact_7a1f0c9e';
 const RAZORPAY_SECRET = 'rzp_redact_secret_55c1';
 const WHSEC = 'whsec_cmVkYWN0LXRlc3Qtc3RhbmRhcmQta2V5';
+const FORWARD_SECRET = 'whsec_Zm9yd2FyZC1yZWRhY3QtdGVzdC1rZXktMzItYnl0ZXM=';
+const FORWARD_URL = 'https://svc:fwd-pass-93b1@hooks.example.com/in';
 
 /** A logger as the service builds it, writing into a string the test can read. */
 function capturedLogger(level = 'trace') {
@@ -36,7 +38,16 @@ test('a logged request censors its key and signature headers, whatever the objec
   logger.info({ req: { method: 'POST', url: WEBHOOK_PATH, headers } }, 'as req');
   logger.info({ request: { headers } }, 'as request');
   logger.info({ headers }, 'as headers');
-  logger.info({ config: { apiKeys: [API_KEY], webhookSecrets: [RAZORPAY_SECRET] } }, 'config');
+  logger.info(
+    {
+      config: {
+        apiKeys: [API_KEY],
+        webhookSecrets: [RAZORPAY_SECRET],
+        forward: { url: FORWARD_URL, secret: FORWARD_SECRET },
+      },
+    },
+    'config',
+  );
   logger.info({ apiKeys: [API_KEY], webhookSecrets: [WHSEC], secret: RAZORPAY_SECRET }, 'bare');
   logger.child({ reqId: 'r1' }).warn({ req: { headers } }, 'from a child');
 
@@ -49,6 +60,8 @@ test('a logged request censors its key and signature headers, whatever the objec
     'c2lnbmF0dXJlLXZhbHVl',
     'deadbeef',
     'abc123secret',
+    FORWARD_SECRET,
+    'fwd-pass-93b1',
   ]) {
     assert.ok(!text.includes(secret), `${secret} reached the log`);
   }

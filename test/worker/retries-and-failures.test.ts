@@ -1,6 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { PermanentError, type ProcessTransaction } from '../../src/handler/process-transaction.js';
+import {
+  PermanentError,
+  type ProcessTransaction,
+  RetryableError,
+} from '../../src/handler/process-transaction.js';
 import type { WorkerEvent } from '../../src/worker/worker-events.js';
 import { getTransaction, postWebhook, request } from '../helpers/http-client.js';
 import { webhookBody } from '../helpers/sample-transaction.js';
@@ -78,4 +82,44 @@ test('a PermanentError fails the transaction at once', async (t) => {
   assert.equal(failed.attempts, 1);
   assert.equal(failed.last_error, 'PermanentError: card declined');
   assert.equal(calls, 1);
+});
+
+test('a RetryableError with retryAfterMs waits at least that long, above the backoff', async (t) => {
+  const startedAt: number[] = [];
+  const handler: ProcessTransaction = async (_txn, { attempt }) => {
+    startedAt.push(performance.now());
+    if (attempt === 1) throw new RetryableError('receiver busy', 400);
+  };
+  const events: WorkerEvent[] = [];
+  const runtime = await startTestRuntime(
+    t,
+    { ...fastRetries, RETRY_MAX_SECONDS: '5' },
+    { handler, onWorkerEvent: (e) => events.push(e) },
+  );
+  const body = webhookBody();
+  await postWebhook(runtime.url, body);
+  const view = await waitFor(async () => {
+    const v = await viewOf(runtime.url, body.transaction_id as string);
+    return v.status === 'PROCESSED' ? v : null;
+  });
+  assert.equal(view.last_error, 'RetryableError: receiver busy');
+  const retry = events.find((e) => e.type === 'retry-scheduled');
+  assert.equal(retry?.type === 'retry-scheduled' && retry.delayMs, 400);
+  assert.equal(startedAt.length, 2);
+  assert.ok(startedAt[1]! - startedAt[0]! >= 400, `second attempt after ${startedAt[1]! - startedAt[0]!} ms`);
+});
+
+test('a Retry-After longer than RETRY_MAX_SECONDS is cut to it', async (t) => {
+  const handler: ProcessTransaction = async (_txn, { attempt }) => {
+    if (attempt === 1) throw new RetryableError('come back next year', 365 * 24 * 3600 * 1000);
+  };
+  const events: WorkerEvent[] = [];
+  const runtime = await startTestRuntime(t, fastRetries, { handler, onWorkerEvent: (e) => events.push(e) });
+  const body = webhookBody();
+  await postWebhook(runtime.url, body);
+  await waitFor(
+    async () => (await viewOf(runtime.url, body.transaction_id as string)).status === 'PROCESSED',
+  );
+  const retry = events.find((e) => e.type === 'retry-scheduled');
+  assert.equal(retry?.type === 'retry-scheduled' && retry.delayMs, 100);
 });

@@ -1,3 +1,6 @@
+import type { PaymentStatus } from './payment-status.js';
+import type { Provider } from './provider-event.js';
+
 /**
  * The transaction as the service knows it, independent of any storage engine.
  *
@@ -11,15 +14,31 @@ export const TRANSACTION_STATUSES = ['RECEIVED', 'PROCESSING', 'PROCESSED', 'FAI
 /** A transaction's status. */
 export type TransactionStatus = (typeof TRANSACTION_STATUSES)[number];
 
-/** What a webhook delivers: the fields the service understands plus the raw body it arrived in. */
+/**
+ * What a webhook delivers: the fields the service understands plus the raw body it arrived in. A
+ * webhook of the original contract sets the account, amount and currency fields and leaves the
+ * provider fields null; a provider's event sets what its payload states and null elsewhere.
+ */
 export interface NewTransaction {
+  /** The original contract's `transaction_id`, or the provider's event id. */
   transactionId: string;
-  sourceAccount: string;
-  destinationAccount: string;
-  /** Positive, finite, at most 15 significant digits, so it round-trips through every store exactly. */
-  amount: number;
+  sourceAccount: string | null;
+  destinationAccount: string | null;
+  /**
+   * Finite, at most 15 significant digits, so it round-trips through every store exactly: the
+   * original contract's positive decimal, or a provider's integer in the currency's minor unit.
+   */
+  amount: number | null;
   /** ISO 4217 code, three uppercase letters. */
-  currency: string;
+  currency: string | null;
+  /** The provider whose signed event this is; null for the original contract. */
+  provider: Provider | null;
+  /** The event type as the provider names it (`payment.captured`). */
+  eventType: string | null;
+  /** The payment the event is about (`pay_…`, `pi_…`). */
+  paymentId: string | null;
+  /** What the event says the payment's status is. */
+  paymentStatus: PaymentStatus | null;
   /** The request body exactly as received (UTF-8), extra fields included. */
   payload: string;
   /** The provider's delivery id (`x-razorpay-event-id`, `webhook-id`), when it sent one. */
@@ -61,6 +80,10 @@ export function receivedRecord(item: NewTransaction): TransactionRecord {
     destinationAccount: item.destinationAccount,
     amount: item.amount,
     currency: item.currency,
+    provider: item.provider,
+    eventType: item.eventType,
+    paymentId: item.paymentId,
+    paymentStatus: item.paymentStatus,
     payload: item.payload,
     deliveryId: item.deliveryId,
     requestId: item.requestId,

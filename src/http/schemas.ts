@@ -1,4 +1,6 @@
-import { type Static, Type } from '@sinclair/typebox';
+import { type Static, type TSchema, Type } from '@sinclair/typebox';
+import { PAYMENT_STATUSES } from '../domain/payment-status.js';
+import { PROVIDERS } from '../domain/provider-event.js';
 import { TRANSACTION_STATUSES } from '../domain/transaction.js';
 
 /** Identifier rule for transaction and account ids: 1-128 of `[A-Za-z0-9_.:-]`. */
@@ -45,13 +47,35 @@ export const TransactionParams = Type.Object({
 });
 export type TransactionParams = Static<typeof TransactionParams>;
 
+const Nullable = <T extends TSchema>(schema: T, description: string) =>
+  Type.Union([schema, Type.Null()], { description });
+
+/** The providers whose own webhooks are received. */
+export const ProviderName = Type.Union(
+  PROVIDERS.map((p) => Type.Literal(p)),
+  { description: 'The provider whose signed event this is' },
+);
+
+/** A payment's status in the one vocabulary of every provider. */
+export const PaymentStatusName = Type.Union(
+  PAYMENT_STATUSES.map((s) => Type.Literal(s)),
+  { description: "authorized, captured (Stripe's succeeded), failed, partially_refunded, refunded" },
+);
+
 /** A transaction's live status. */
 export const TransactionView = Type.Object({
-  transaction_id: Type.String(),
-  source_account: Type.String(),
-  destination_account: Type.String(),
-  amount: Type.Number(),
-  currency: Type.String(),
+  transaction_id: Type.String({ description: "The original contract's transaction_id, or the provider's event id" }),
+  source_account: Nullable(Type.String(), 'Paying account; null where a provider event does not say'),
+  destination_account: Nullable(Type.String(), 'Receiving account; null where a provider event does not say'),
+  amount: Nullable(
+    Type.Number(),
+    "As sent: the original contract's decimal, or a provider's integer in the currency's minor unit",
+  ),
+  currency: Nullable(Type.String(), 'ISO 4217, upper-case'),
+  provider: Nullable(ProviderName, 'razorpay or stripe; null for the original endpoint'),
+  event_type: Nullable(Type.String(), 'The event type as the provider names it (payment.captured)'),
+  payment_id: Nullable(Type.String(), 'The payment the event is about (pay_…, pi_…)'),
+  payment_status: Nullable(PaymentStatusName, "What the event says the payment's status is"),
   status: Status,
   created_at: Timestamp,
   processed_at: Type.Union([Timestamp, Type.Null()], { description: 'Set once PROCESSED' }),

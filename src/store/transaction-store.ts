@@ -97,6 +97,12 @@ export interface TransactionStore {
   /** Ends every lease `owner` holds now (it is known dead), making its rows reclaimable. Returns how many. */
   expireLeases(owner: string): Promise<number>;
 
+  /**
+   * The provider events about one payment (records whose `paymentId` is `paymentId`), oldest first,
+   * at most `limit` of them.
+   */
+  findByPayment(paymentId: string, limit: number): Promise<TransactionRecord[]>;
+
   /** How many transactions are in each status. */
   countByStatus(): Promise<Record<TransactionStatus, number>>;
 }

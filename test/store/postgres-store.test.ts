@@ -152,3 +152,50 @@ test('postgres store: concurrent batches offering the same ids in opposite order
     assert.equal([...forward, ...backward].filter((o) => o.inserted).length, 200);
   }
 });
+
+test('postgres store: a schema at version 1 migrates to the provider columns and keeps its rows', {
+  skip,
+}, async (t) => {
+  const schema = freshSchema(t);
+  const quoted = `"${schema.name}"`;
+  const first = POSTGRES_MIGRATIONS[0]!;
+  await adminPool().query(`CREATE SCHEMA ${quoted}`);
+  await adminPool().query(
+    `CREATE TABLE ${quoted}.schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL)`,
+  );
+  await adminPool().query(`SET search_path TO ${quoted}; ${first.sql}; RESET search_path;`);
+  await adminPool().query(`INSERT INTO ${quoted}.schema_migrations VALUES ($1, $2, now())`, [
+    first.version,
+    first.name,
+  ]);
+  const old = newTransaction({ amount: 19.99 });
+  await adminPool().query(
+    `INSERT INTO ${quoted}.transactions (transaction_id, source_account, destination_account, amount, currency,
+       status, created_at, updated_at, available_at, payload)
+     VALUES ($1, $2, $3, $4, $5, 'RECEIVED', $6, $6, $6, $7)`,
+    [
+      old.transactionId,
+      old.sourceAccount,
+      old.destinationAccount,
+      '19.99',
+      'INR',
+      old.receivedAt,
+      old.payload,
+    ],
+  );
+  const store = schema.newStore();
+  await store.ready();
+  const read = await store.get(old.transactionId);
+  assert.equal(read?.amount, 19.99);
+  assert.equal(read?.sourceAccount, old.sourceAccount);
+  assert.deepEqual([read?.provider, read?.paymentId, read?.paymentStatus], [null, null, null]);
+  const event = newTransaction({ amount: null, currency: null, sourceAccount: null, provider: 'stripe' });
+  assert.equal((await store.insertMany([event]))[0]?.inserted, true);
+  const { rows } = await adminPool().query<{ version: number }>(
+    `SELECT version FROM ${quoted}.schema_migrations ORDER BY version`,
+  );
+  assert.deepEqual(
+    rows.map((r) => r.version),
+    POSTGRES_MIGRATIONS.map((m) => m.version),
+  );
+});

@@ -1,6 +1,11 @@
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
 import { test } from 'node:test';
+import Database from 'better-sqlite3';
+import { SQLITE_MIGRATIONS } from '../../src/store/sqlite/sqlite-migrations.js';
+import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { newTransaction } from '../helpers/sample-transaction.js';
+import { tempDir } from '../helpers/temp-dir.js';
 import { tempSqliteStore } from '../helpers/temp-sqlite-store.js';
 import { storeContract } from './store-contract.js';
 
@@ -18,4 +23,70 @@ test('sqlite store: a duplicate is not answered before the row it found is synce
     .then(([o]) => answered.push(`second inserted=${o?.inserted}`));
   await Promise.all([first, second]);
   assert.deepEqual(answered, ['first inserted=true', 'second inserted=false']);
+});
+
+test('sqlite store: a file at version 1 is rebuilt with the provider columns, keeping its rows and rowids', async (t) => {
+  const path = join(tempDir(t), 'v1.db');
+  const v1 = new Database(path);
+  v1.exec(SQLITE_MIGRATIONS[0]!);
+  v1.pragma('user_version = 1');
+  const items = [newTransaction({ amount: 19.99 }), newTransaction({ amount: 1500 })];
+  const insert = v1.prepare(
+    `INSERT INTO transactions (transaction_id, source_account, destination_account, amount, currency, status,
+       created_at, updated_at, available_at, payload) VALUES (?, ?, ?, ?, ?, 'RECEIVED', ?, ?, ?, ?)`,
+  );
+  for (const item of items) {
+    const at = item.receivedAt.getTime();
+    insert.run(
+      item.transactionId,
+      item.sourceAccount,
+      item.destinationAccount,
+      String(item.amount),
+      'INR',
+      at,
+      at,
+      at,
+      item.payload,
+    );
+  }
+  const rowids = v1.prepare('SELECT rowid, transaction_id FROM transactions ORDER BY rowid').all();
+  v1.close();
+
+  const store = new SqliteStore({ path, synchronous: 'FULL' });
+  await store.ready();
+  t.after(() => store.close());
+  for (const item of items) {
+    const read = await store.get(item.transactionId);
+    assert.equal(read?.amount, item.amount);
+    assert.equal(read?.destinationAccount, item.destinationAccount);
+    assert.deepEqual(
+      [read?.provider, read?.eventType, read?.paymentId, read?.paymentStatus],
+      [null, null, null, null],
+    );
+  }
+  const event = newTransaction({
+    amount: null,
+    currency: null,
+    sourceAccount: null,
+    provider: 'razorpay',
+    paymentId: 'pay_1',
+  });
+  assert.equal((await store.insertMany([event]))[0]?.inserted, true);
+  assert.equal((await store.findByPayment('pay_1', 10))[0]?.transactionId, event.transactionId);
+  await store.close();
+
+  const after = new Database(path, { readonly: true });
+  t.after(() => after.close());
+  assert.equal(after.pragma('user_version', { simple: true }), SQLITE_MIGRATIONS.length);
+  assert.deepEqual(
+    after.prepare('SELECT rowid, transaction_id FROM transactions WHERE rowid <= 2 ORDER BY rowid').all(),
+    rowids,
+  );
+  const indexes = after
+    .prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'transactions'")
+    .pluck()
+    .all();
+  for (const name of ['transactions_received_due', 'transactions_lease_due', 'transactions_payment']) {
+    assert.ok(indexes.includes(name), name);
+  }
 });

@@ -48,6 +48,85 @@ export function storeContract(
     assert.deepEqual(outcome?.record, read, 'insertMany returns the record as stored, field for field');
   });
 
+  it("stores a provider event's fields, and the original contract's fields as null where it has none", async (_t, store) => {
+    const paymentId = uniqueId('pay');
+    const event = newTransaction({
+      sourceAccount: null,
+      destinationAccount: 'acc_E7OQJcEANmBHTC',
+      amount: 50000,
+      currency: 'INR',
+      provider: 'razorpay',
+      eventType: 'payment.captured',
+      paymentId,
+      paymentStatus: 'captured',
+      deliveryId: 'evt-header-1',
+    });
+    const bare = newTransaction({
+      sourceAccount: null,
+      destinationAccount: null,
+      amount: null,
+      currency: null,
+      provider: 'stripe',
+      eventType: 'customer.subscription.created',
+    });
+    const outcomes = await store.insertMany([event, bare]);
+    for (const [i, item] of [event, bare].entries()) {
+      const read = await store.get(item.transactionId);
+      assert.ok(read);
+      for (const field of [
+        'sourceAccount',
+        'destinationAccount',
+        'amount',
+        'currency',
+        'provider',
+        'eventType',
+        'paymentId',
+        'paymentStatus',
+      ] as const) {
+        assert.equal(read[field], item[field], `${item.transactionId} ${field}`);
+      }
+      assert.deepEqual(outcomes[i]?.record, read, 'insertMany returns the record as stored');
+    }
+    // Original-contract records read back with the provider fields null.
+    const original = newTransaction();
+    await store.insertMany([original]);
+    const read = await store.get(original.transactionId);
+    assert.deepEqual(
+      [read?.provider, read?.eventType, read?.paymentId, read?.paymentStatus],
+      [null, null, null, null],
+    );
+  });
+
+  it("finds a payment's events, oldest first, and no other payment's", async (_t, store) => {
+    const paymentId = uniqueId('pay');
+    const start = Date.now() - 10_000;
+    const events = ['payment.authorized', 'payment.failed', 'payment.captured'].map((eventType, i) =>
+      newTransaction({
+        provider: 'razorpay',
+        eventType,
+        paymentId,
+        receivedAt: new Date(start + i * 1000),
+      }),
+    );
+    const other = newTransaction({
+      provider: 'razorpay',
+      eventType: 'payment.captured',
+      paymentId: uniqueId('pay'),
+    });
+    // Inserted newest first: the order must come from the times, not from insertion.
+    await store.insertMany([other, ...[...events].reverse()]);
+    const found = await store.findByPayment(paymentId, 100);
+    assert.deepEqual(
+      found.map((r) => r.eventType),
+      ['payment.authorized', 'payment.failed', 'payment.captured'],
+    );
+    assert.deepEqual(
+      (await store.findByPayment(paymentId, 2)).map((r) => r.transactionId),
+      events.slice(0, 2).map((e) => e.transactionId),
+    );
+    assert.deepEqual(await store.findByPayment(uniqueId('pay'), 100), []);
+  });
+
   it('returns null for an unknown id', async (_t, store) => {
     assert.equal(await store.get(uniqueId()), null);
   });

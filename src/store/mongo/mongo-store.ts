@@ -1,4 +1,6 @@
 import { type Collection, Decimal128, type Filter, MongoBulkWriteError, MongoClient } from 'mongodb';
+import type { PaymentStatus } from '../../domain/payment-status.js';
+import type { Provider } from '../../domain/provider-event.js';
 import {
   type NewTransaction,
   TRANSACTION_STATUSES,
@@ -27,11 +29,11 @@ export interface MongoStoreOptions {
 /** One transaction as stored: the field names of the SQL stores' columns, as the original service had. */
 interface TransactionDocument {
   transaction_id: string;
-  source_account: string;
-  destination_account: string;
+  source_account: string | null;
+  destination_account: string | null;
   /** Decimal128 keeps the decimal digits given; a double would already be exact, but not queryable as money. */
-  amount: Decimal128;
-  currency: string;
+  amount: Decimal128 | null;
+  currency: string | null;
   status: TransactionStatus;
   created_at: Date;
   updated_at: Date;
@@ -44,6 +46,11 @@ interface TransactionDocument {
   delivery_id: string | null;
   request_id: string | null;
   payload: string;
+  /** Absent on documents written before provider events existed: read as null. */
+  provider?: Provider | null;
+  event_type?: string | null;
+  payment_id?: string | null;
+  payment_status?: PaymentStatus | null;
 }
 
 const DUPLICATE_KEY = 11000;
@@ -66,6 +73,10 @@ function finite(value: unknown, name: string): number {
   return value;
 }
 
+function nullableFinite(value: unknown, name: string): number | null {
+  return value === null ? null : finite(value, name);
+}
+
 function instant(value: unknown, name: string): Date {
   if (!(value instanceof Date) || Number.isNaN(value.getTime()))
     throw new TypeError(`${name} must be a valid Date`);
@@ -76,10 +87,10 @@ function toDocument(item: NewTransaction): TransactionDocument {
   const receivedAt = instant(item.receivedAt, 'receivedAt');
   return {
     transaction_id: text(item.transactionId, 'transactionId'),
-    source_account: text(item.sourceAccount, 'sourceAccount'),
-    destination_account: text(item.destinationAccount, 'destinationAccount'),
-    amount: Decimal128.fromString(String(finite(item.amount, 'amount'))),
-    currency: text(item.currency, 'currency'),
+    source_account: nullableText(item.sourceAccount, 'sourceAccount'),
+    destination_account: nullableText(item.destinationAccount, 'destinationAccount'),
+    amount: toDecimal(nullableFinite(item.amount, 'amount')),
+    currency: nullableText(item.currency, 'currency'),
     status: 'RECEIVED',
     created_at: receivedAt,
     updated_at: receivedAt,
@@ -92,8 +103,14 @@ function toDocument(item: NewTransaction): TransactionDocument {
     delivery_id: nullableText(item.deliveryId, 'deliveryId'),
     request_id: nullableText(item.requestId, 'requestId'),
     payload: text(item.payload, 'payload'),
+    provider: nullableText(item.provider, 'provider') as Provider | null,
+    event_type: nullableText(item.eventType, 'eventType'),
+    payment_id: nullableText(item.paymentId, 'paymentId'),
+    payment_status: nullableText(item.paymentStatus, 'paymentStatus') as PaymentStatus | null,
   };
 }
+
+const toDecimal = (amount: number | null) => (amount === null ? null : Decimal128.fromString(String(amount)));
 
 function toRecord(doc: TransactionDocument): TransactionRecord {
   return {
@@ -101,8 +118,12 @@ function toRecord(doc: TransactionDocument): TransactionRecord {
     sourceAccount: doc.source_account,
     destinationAccount: doc.destination_account,
     // Shortest decimal text in, so the text out parses back to the same double.
-    amount: Number(doc.amount.toString()),
-    currency: doc.currency,
+    amount: doc.amount === null || doc.amount === undefined ? null : Number(doc.amount.toString()),
+    currency: doc.currency ?? null,
+    provider: doc.provider ?? null,
+    eventType: doc.event_type ?? null,
+    paymentId: doc.payment_id ?? null,
+    paymentStatus: doc.payment_status ?? null,
     status: doc.status,
     createdAt: doc.created_at,
     updatedAt: doc.updated_at,
@@ -178,6 +199,11 @@ export class MongoStore implements TransactionStore {
           key: { lease_expires_at: 1 },
           name: 'lease_due',
           partialFilterExpression: { status: 'PROCESSING' },
+        },
+        {
+          key: { payment_id: 1, created_at: 1 },
+          name: 'payment_events',
+          partialFilterExpression: { payment_id: { $type: 'string' } },
         },
       ]);
       this.#client = client;
@@ -416,6 +442,19 @@ export class MongoStore implements TransactionStore {
       { $set: { lease_expires_at: new Date() } },
     );
     return matchedCount;
+  }
+
+  async findByPayment(paymentId: string, limit: number): Promise<TransactionRecord[]> {
+    const count = Math.floor(finite(limit, 'limit'));
+    // limit(0) would mean "no limit" to MongoDB.
+    if (count <= 0) return [];
+    const docs = await this.collection
+      .find(
+        { payment_id: text(paymentId, 'paymentId') },
+        { sort: { created_at: 1, transaction_id: 1 }, limit: count },
+      )
+      .toArray();
+    return docs.map(toRecord);
   }
 
   async countByStatus(): Promise<Record<TransactionStatus, number>> {

@@ -45,4 +45,25 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
       CREATE INDEX transactions_lease_due ON transactions (lease_expires_at) WHERE status = 'PROCESSING';
     `,
   },
+  {
+    version: 2,
+    name: 'provider events',
+    // Adding nullable columns without a default and dropping NOT NULL change only the catalog: no
+    // table rewrite, however many rows. The index is built inside the migration's transaction,
+    // which blocks writes while it builds; on a large table, build it CONCURRENTLY by hand first
+    // (same name) and this statement finds it.
+    sql: `
+      ALTER TABLE transactions
+        ALTER COLUMN source_account DROP NOT NULL,
+        ALTER COLUMN destination_account DROP NOT NULL,
+        ALTER COLUMN amount DROP NOT NULL,
+        ALTER COLUMN currency DROP NOT NULL,
+        ADD COLUMN provider text CHECK (provider IN ('razorpay', 'stripe')),
+        ADD COLUMN event_type text,
+        ADD COLUMN payment_id text,
+        ADD COLUMN payment_status text
+          CHECK (payment_status IN ('failed', 'authorized', 'captured', 'partially_refunded', 'refunded'));
+      CREATE INDEX IF NOT EXISTS transactions_payment ON transactions (payment_id) WHERE payment_id IS NOT NULL;
+    `,
+  },
 ];

@@ -1,4 +1,6 @@
 import pg from 'pg';
+import type { PaymentStatus } from '../../domain/payment-status.js';
+import type { Provider } from '../../domain/provider-event.js';
 import {
   type NewTransaction,
   receivedRecord,
@@ -62,6 +64,10 @@ const COLUMNS = [
   'delivery_id',
   'request_id',
   'payload',
+  'provider',
+  'event_type',
+  'payment_id',
+  'payment_status',
 ] as const;
 
 // Columns are listed rather than `*`, so a process still running older code keeps working while a
@@ -70,11 +76,11 @@ const SELECTED = COLUMNS.join(', ');
 
 interface Row {
   transaction_id: string;
-  source_account: string;
-  destination_account: string;
+  source_account: string | null;
+  destination_account: string | null;
   /** `numeric` arrives as a string, so no digit is lost on the way. */
-  amount: string;
-  currency: string;
+  amount: string | null;
+  currency: string | null;
   status: TransactionStatus;
   created_at: Date;
   updated_at: Date;
@@ -87,6 +93,10 @@ interface Row {
   delivery_id: string | null;
   request_id: string | null;
   payload: string;
+  provider: Provider | null;
+  event_type: string | null;
+  payment_id: string | null;
+  payment_status: PaymentStatus | null;
 }
 
 function toRecord(row: Row): TransactionRecord {
@@ -94,8 +104,12 @@ function toRecord(row: Row): TransactionRecord {
     transactionId: row.transaction_id,
     sourceAccount: row.source_account,
     destinationAccount: row.destination_account,
-    amount: Number(row.amount),
+    amount: row.amount === null ? null : Number(row.amount),
     currency: row.currency,
+    provider: row.provider,
+    eventType: row.event_type,
+    paymentId: row.payment_id,
+    paymentStatus: row.payment_status,
     status: row.status,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
@@ -124,18 +138,21 @@ function statements(schema: string) {
   const table = `${schema}.transactions`;
   const leased = `transaction_id = $1 AND status = 'PROCESSING' AND lease_owner = $2`;
   return {
-    // unnest() keeps the statement at nine parameters whatever the batch size (the protocol caps a
-    // statement at 65535), and the whole batch is still one atomic insert-if-absent. Rows go in by
-    // id order: an insert waits on a concurrent uncommitted insert of the same id, so two batches
-    // sharing ids in opposite orders would otherwise deadlock.
+    // unnest() keeps the statement at thirteen parameters whatever the batch size (the protocol
+    // caps a statement at 65535), and the whole batch is still one atomic insert-if-absent. Rows go
+    // in by id order: an insert waits on a concurrent uncommitted insert of the same id, so two
+    // batches sharing ids in opposite orders would otherwise deadlock.
     insertMany: `
       INSERT INTO ${table} (transaction_id, source_account, destination_account, amount, currency, status,
-                            created_at, updated_at, available_at, delivery_id, request_id, payload)
+                            created_at, updated_at, available_at, delivery_id, request_id, payload,
+                            provider, event_type, payment_id, payment_status)
       SELECT id, source, destination, amount, currency, 'RECEIVED',
-             received_at, received_at, received_at, delivery_id, request_id, payload
+             received_at, received_at, received_at, delivery_id, request_id, payload,
+             provider, event_type, payment_id, payment_status
         FROM unnest($1::text[], $2::text[], $3::text[], $4::numeric[], $5::text[], $6::timestamptz[],
-                    $7::text[], $8::text[], $9::text[])
-             AS item (id, source, destination, amount, currency, received_at, delivery_id, request_id, payload)
+                    $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[])
+             AS item (id, source, destination, amount, currency, received_at, delivery_id, request_id, payload,
+                      provider, event_type, payment_id, payment_status)
        ORDER BY id
       ON CONFLICT (transaction_id) DO NOTHING
       RETURNING transaction_id`,
@@ -199,6 +216,8 @@ function statements(schema: string) {
       SELECT DISTINCT lease_owner FROM ${table} WHERE status = 'PROCESSING' AND lease_owner IS NOT NULL`,
     expireLeases: `
       UPDATE ${table} SET lease_expires_at = $2 WHERE status = 'PROCESSING' AND lease_owner = $1`,
+    byPayment: `
+      SELECT ${SELECTED} FROM ${table} WHERE payment_id = $1 ORDER BY created_at, transaction_id LIMIT $2`,
     countByStatus: `SELECT status, count(*)::int AS n FROM ${table} GROUP BY status`,
   };
 }
@@ -330,12 +349,16 @@ export class PostgresStore implements TransactionStore {
       batch.map((i) => i.transactionId),
       batch.map((i) => i.sourceAccount),
       batch.map((i) => i.destinationAccount),
-      batch.map((i) => String(i.amount)),
+      batch.map((i) => (i.amount === null ? null : String(i.amount))),
       batch.map((i) => i.currency),
       batch.map((i) => i.receivedAt),
       batch.map((i) => i.deliveryId),
       batch.map((i) => i.requestId),
       batch.map((i) => i.payload),
+      batch.map((i) => i.provider),
+      batch.map((i) => i.eventType),
+      batch.map((i) => i.paymentId),
+      batch.map((i) => i.paymentStatus),
     ]);
     const records = new Map<string, TransactionRecord>();
     const inserted = new Set<string>();
@@ -451,6 +474,11 @@ export class PostgresStore implements TransactionStore {
   async expireLeases(owner: string): Promise<number> {
     const { rowCount } = await this.pool.query(this.#sql.expireLeases, [owner, new Date()]);
     return rowCount ?? 0;
+  }
+
+  async findByPayment(paymentId: string, limit: number): Promise<TransactionRecord[]> {
+    const { rows } = await this.pool.query<Row>(this.#sql.byPayment, [paymentId, limit]);
+    return rows.map(toRecord);
   }
 
   async countByStatus(): Promise<Record<TransactionStatus, number>> {

@@ -27,4 +27,43 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
    );
    CREATE INDEX transactions_received_due ON transactions (available_at) WHERE status = 'RECEIVED';
    CREATE INDEX transactions_lease_due ON transactions (lease_expires_at) WHERE status = 'PROCESSING';`,
+  // Provider events: what the event means, and the original contract's fields become optional (a
+  // provider's event states no accounts, and a subscription event no amount). SQLite cannot drop a
+  // NOT NULL constraint, so the table is rebuilt, keeping every row and its rowid.
+  `CREATE TABLE transactions_v2 (
+     transaction_id      TEXT NOT NULL UNIQUE,
+     source_account      TEXT,
+     destination_account TEXT,
+     amount              TEXT,
+     currency            TEXT,
+     status              TEXT NOT NULL CHECK (status IN ('RECEIVED','PROCESSING','PROCESSED','FAILED')),
+     created_at          INTEGER NOT NULL,
+     updated_at          INTEGER NOT NULL,
+     processed_at        INTEGER,
+     attempts            INTEGER NOT NULL DEFAULT 0,
+     available_at        INTEGER NOT NULL,
+     lease_owner         TEXT,
+     lease_expires_at    INTEGER,
+     last_error          TEXT,
+     delivery_id         TEXT,
+     request_id          TEXT,
+     payload             TEXT NOT NULL,
+     provider            TEXT CHECK (provider IN ('razorpay','stripe')),
+     event_type          TEXT,
+     payment_id          TEXT,
+     payment_status      TEXT
+       CHECK (payment_status IN ('failed','authorized','captured','partially_refunded','refunded'))
+   );
+   INSERT INTO transactions_v2 (rowid, transaction_id, source_account, destination_account, amount, currency,
+       status, created_at, updated_at, processed_at, attempts, available_at, lease_owner, lease_expires_at,
+       last_error, delivery_id, request_id, payload)
+     SELECT rowid, transaction_id, source_account, destination_account, amount, currency,
+       status, created_at, updated_at, processed_at, attempts, available_at, lease_owner, lease_expires_at,
+       last_error, delivery_id, request_id, payload
+     FROM transactions;
+   DROP TABLE transactions;
+   ALTER TABLE transactions_v2 RENAME TO transactions;
+   CREATE INDEX transactions_received_due ON transactions (available_at) WHERE status = 'RECEIVED';
+   CREATE INDEX transactions_lease_due ON transactions (lease_expires_at) WHERE status = 'PROCESSING';
+   CREATE INDEX transactions_payment ON transactions (payment_id) WHERE payment_id IS NOT NULL;`,
 ];

@@ -1,6 +1,8 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
+import type { PaymentStatus } from '../../domain/payment-status.js';
+import type { Provider } from '../../domain/provider-event.js';
 import {
   type NewTransaction,
   receivedRecord,
@@ -52,10 +54,10 @@ export interface SqliteStoreOptions {
 
 interface Row {
   transaction_id: string;
-  source_account: string;
-  destination_account: string;
-  amount: string;
-  currency: string;
+  source_account: string | null;
+  destination_account: string | null;
+  amount: string | null;
+  currency: string | null;
   status: TransactionStatus;
   created_at: number;
   updated_at: number;
@@ -68,6 +70,10 @@ interface Row {
   delivery_id: string | null;
   request_id: string | null;
   payload: string;
+  provider: Provider | null;
+  event_type: string | null;
+  payment_id: string | null;
+  payment_status: PaymentStatus | null;
 }
 
 interface DueRow {
@@ -82,8 +88,12 @@ function toRecord(row: Row): TransactionRecord {
     transactionId: row.transaction_id,
     sourceAccount: row.source_account,
     destinationAccount: row.destination_account,
-    amount: Number(row.amount),
+    amount: row.amount === null ? null : Number(row.amount),
     currency: row.currency,
+    provider: row.provider,
+    eventType: row.event_type,
+    paymentId: row.payment_id,
+    paymentStatus: row.payment_status,
     status: row.status,
     createdAt: new Date(row.created_at),
     updatedAt: new Date(row.updated_at),
@@ -218,11 +228,28 @@ export class SqliteStore implements TransactionStore {
       inTransaction: db.transaction((work: () => unknown) => work()),
       // Positional parameters: binding by name costs a property lookup per parameter per row.
       insert: db.prepare<
-        [string, string, string, string, string, number, number, number, string | null, string | null, string]
+        [
+          string,
+          string | null,
+          string | null,
+          string | null,
+          string | null,
+          number,
+          number,
+          number,
+          string | null,
+          string | null,
+          string,
+          string | null,
+          string | null,
+          string | null,
+          string | null,
+        ]
       >(
         `INSERT INTO transactions (transaction_id, source_account, destination_account, amount, currency, status,
-           created_at, updated_at, available_at, delivery_id, request_id, payload)
-         VALUES (?, ?, ?, ?, ?, 'RECEIVED', ?, ?, ?, ?, ?, ?)
+           created_at, updated_at, available_at, delivery_id, request_id, payload,
+           provider, event_type, payment_id, payment_status)
+         VALUES (?, ?, ?, ?, ?, 'RECEIVED', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (transaction_id) DO NOTHING`,
       ),
       get: db.prepare<[string], Row>('SELECT * FROM transactions WHERE transaction_id = ?'),
@@ -280,6 +307,9 @@ export class SqliteStore implements TransactionStore {
       expireLeases: db.prepare(
         `UPDATE transactions SET lease_expires_at = @now WHERE status = 'PROCESSING' AND lease_owner = @owner`,
       ),
+      byPayment: db.prepare<[string, number], Row>(
+        'SELECT * FROM transactions WHERE payment_id = ? ORDER BY created_at, rowid LIMIT ?',
+      ),
       countByStatus: db.prepare<[], { status: TransactionStatus; n: number }>(
         'SELECT status, COUNT(*) AS n FROM transactions GROUP BY status',
       ),
@@ -295,7 +325,7 @@ export class SqliteStore implements TransactionStore {
           item.transactionId,
           item.sourceAccount,
           item.destinationAccount,
-          String(item.amount),
+          item.amount === null ? null : String(item.amount),
           item.currency,
           now,
           now,
@@ -303,6 +333,10 @@ export class SqliteStore implements TransactionStore {
           item.deliveryId,
           item.requestId,
           item.payload,
+          item.provider,
+          item.eventType,
+          item.paymentId,
+          item.paymentStatus,
         );
         if (changes === 1) return { inserted: true, record: receivedRecord(item) };
         return { inserted: false, record: toRecord(get.get(item.transactionId)!) };
@@ -411,6 +445,10 @@ export class SqliteStore implements TransactionStore {
     const { changes } = this.sql.expireLeases.run({ owner, now: Date.now() });
     if (changes > 0) await this.#durable();
     return changes;
+  }
+
+  async findByPayment(paymentId: string, limit: number): Promise<TransactionRecord[]> {
+    return this.sql.byPayment.all(paymentId, limit).map(toRecord);
   }
 
   async countByStatus(): Promise<Record<TransactionStatus, number>> {

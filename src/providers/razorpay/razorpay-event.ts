@@ -7,6 +7,7 @@ import type {
 } from '../../domain/provider-event.js';
 import { furtherRefundStatus } from '../../domain/refund-status.js';
 import { statusFrom } from '../status-table.js';
+import { unmappedEvent } from '../unmapped-event.js';
 import {
   type RazorpayPayment,
   readRazorpayEnvelope,
@@ -101,18 +102,7 @@ export function mapRazorpayEvent(body: unknown, eventId: string): ProviderEvent 
   const envelope = readRazorpayEnvelope(body);
   const payment = readRazorpayPayment(envelope);
   const refund = readRazorpayRefund(envelope);
-  const event: ProviderEvent = {
-    provider: 'razorpay',
-    eventId,
-    eventType: envelope.event,
-    paymentId: null,
-    paymentStatus: null,
-    amount: null,
-    currency: null,
-    sourceAccount: null,
-    destinationAccount: null,
-    facts: paymentFacts(null, null),
-  };
+  const event = unmappedEvent('razorpay', eventId, envelope.event);
   if (refund) {
     const status = furtherRefundStatus(
       statusFrom(REFUND_STATUS, refund.status),

@@ -1,7 +1,8 @@
 import { furtherStatus, type PaymentStatus } from '../../domain/payment-status.js';
-import type { PaymentFacts, ProviderEvent, RefundStatus } from '../../domain/provider-event.js';
+import type { ProviderEvent, RefundStatus } from '../../domain/provider-event.js';
 import { furtherRefundStatus } from '../../domain/refund-status.js';
 import { statusFrom } from '../status-table.js';
+import { noPaymentFacts, unmappedEvent } from '../unmapped-event.js';
 import {
   readStripeCharge,
   readStripeEnvelope,
@@ -39,13 +40,6 @@ const REFUND_STATUS = new Map<string, RefundStatus>([
 
 /** What a Refund event type states. */
 const REFUND_EVENT_STATUS = new Map<string, RefundStatus>([['refund.failed', 'failed']]);
-
-const noFacts = (): PaymentFacts => ({
-  paymentAmount: null,
-  paymentCurrency: null,
-  amountRefunded: null,
-  refund: null,
-});
 
 /**
  * A Charge's status: `failed` → failed; `succeeded` → captured when `captured` is true, else
@@ -105,18 +99,7 @@ const destinationOf = (
  */
 export function mapStripeEvent(body: unknown, eventId?: string): ProviderEvent {
   const envelope = readStripeEnvelope(body);
-  const event: ProviderEvent = {
-    provider: 'stripe',
-    eventId: eventId ?? envelope.id,
-    eventType: envelope.type,
-    paymentId: null,
-    paymentStatus: null,
-    amount: null,
-    currency: null,
-    sourceAccount: null,
-    destinationAccount: null,
-    facts: noFacts(),
-  };
+  const event = unmappedEvent('stripe', eventId ?? envelope.id, envelope.type);
   switch (stripeObjectKind(envelope)) {
     case 'payment_intent': {
       const intent = readStripePaymentIntent(envelope);
@@ -131,7 +114,7 @@ export function mapStripeEvent(body: unknown, eventId?: string): ProviderEvent {
         currency: intent.currency,
         sourceAccount: intent.customer,
         destinationAccount: destinationOf(envelope, intent),
-        facts: { ...noFacts(), paymentAmount: intent.amount, paymentCurrency: intent.currency },
+        facts: { ...noPaymentFacts(), paymentAmount: intent.amount, paymentCurrency: intent.currency },
       };
     }
     case 'charge': {
@@ -145,7 +128,7 @@ export function mapStripeEvent(body: unknown, eventId?: string): ProviderEvent {
         sourceAccount: charge.customer,
         destinationAccount: destinationOf(envelope, charge),
         facts: {
-          ...noFacts(),
+          ...noPaymentFacts(),
           paymentAmount: charge.amount,
           paymentCurrency: charge.currency,
           amountRefunded: charge.amountRefunded,
@@ -164,7 +147,10 @@ export function mapStripeEvent(body: unknown, eventId?: string): ProviderEvent {
         amount: refund.amount,
         currency: refund.currency,
         sourceAccount: envelope.account,
-        facts: { ...noFacts(), refund: status ? { id: refund.id, amount: refund.amount, status } : null },
+        facts: {
+          ...noPaymentFacts(),
+          refund: status ? { id: refund.id, amount: refund.amount, status } : null,
+        },
       };
     }
     default:

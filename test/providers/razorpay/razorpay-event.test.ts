@@ -4,24 +4,9 @@ import type { PaymentFacts, ProviderEvent } from '../../../src/domain/provider-e
 import { mapRazorpayEvent } from '../../../src/providers/razorpay/razorpay-event.js';
 import { EnvelopeError } from '../../../src/providers/webhook-provider.js';
 import { fixtureJson, fixtureNames, withFields } from '../../helpers/provider-fixtures.js';
+import { UNMAPPED } from '../unmapped.js';
 
 const EVENT_ID = 'K1pB9yTSEqL4mZ';
-
-const NO_FACTS: PaymentFacts = {
-  paymentAmount: null,
-  paymentCurrency: null,
-  amountRefunded: null,
-  refund: null,
-};
-const NOTHING = {
-  paymentId: null,
-  paymentStatus: null,
-  amount: null,
-  currency: null,
-  sourceAccount: null,
-  destinationAccount: null,
-  facts: NO_FACTS,
-};
 
 // The card payment pay_DESp9bgForNoUd of 100 paise: authorized, captured, failed and its order
 // paid, as Razorpay's documentation publishes them (the failed sample sends "currency": "").
@@ -99,8 +84,8 @@ const EXPECTED: Record<string, Omit<ProviderEvent, 'provider' | 'eventId'>> = {
   'refund.created': { eventType: 'refund.created', ...REFUND, facts: refundFacts('succeeded') },
   'refund.processed': { eventType: 'refund.processed', ...REFUND, facts: refundFacts('succeeded') },
   'refund.failed': { eventType: 'refund.failed', ...REFUND, facts: refundFacts('failed') },
-  'subscription.halted': { eventType: 'subscription.halted', ...NOTHING },
-  'payment.downtime.started.netbanking': { eventType: 'payment.downtime.started', ...NOTHING },
+  'subscription.halted': { eventType: 'subscription.halted', ...UNMAPPED },
+  'payment.downtime.started.netbanking': { eventType: 'payment.downtime.started', ...UNMAPPED },
 };
 
 /** A fixture's body, parsed, with `fields` (dotted paths) replaced or, when undefined, deleted. */

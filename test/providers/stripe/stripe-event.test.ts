@@ -1,31 +1,17 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { PaymentFacts, ProviderEvent } from '../../../src/domain/provider-event.js';
+import type { ProviderEvent } from '../../../src/domain/provider-event.js';
 import { mapStripeEvent } from '../../../src/providers/stripe/stripe-event.js';
 import { stripeProvider } from '../../../src/providers/stripe/stripe-provider.js';
 import { EnvelopeError } from '../../../src/providers/webhook-provider.js';
 import { fixtureJson, fixtureNames, withFields } from '../../helpers/provider-fixtures.js';
+import { NO_FACTS, UNMAPPED } from '../unmapped.js';
 
 // The published fixtures have every id zeroed: one event id, one PaymentIntent, one Charge.
 const EVT = 'evt_000000000000000000000000';
 const PI = 'pi_000000000000000000000000';
 const CH = 'ch_000000000000000000000000';
 
-const NO_FACTS: PaymentFacts = {
-  paymentAmount: null,
-  paymentCurrency: null,
-  amountRefunded: null,
-  refund: null,
-};
-const NOTHING = {
-  paymentId: null,
-  paymentStatus: null,
-  amount: null,
-  currency: null,
-  sourceAccount: null,
-  destinationAccount: null,
-  facts: NO_FACTS,
-};
 const INTENT = {
   paymentId: PI,
   amount: 2000,
@@ -82,8 +68,8 @@ const EXPECTED: Record<string, Omit<ProviderEvent, 'provider' | 'eventId'>> = {
     destinationAccount: null,
     facts: { ...NO_FACTS, refund: { id: 're_000000000000000000000000', amount: 100, status: 'succeeded' } },
   },
-  'payout.paid': { eventType: 'payout.paid', ...NOTHING },
-  'customer.subscription.created': { eventType: 'customer.subscription.created', ...NOTHING },
+  'payout.paid': { eventType: 'payout.paid', ...UNMAPPED },
+  'customer.subscription.created': { eventType: 'customer.subscription.created', ...UNMAPPED },
 };
 
 /** A fixture's event, parsed, with `fields` (dotted paths) replaced or, when undefined, deleted. */

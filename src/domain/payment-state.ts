@@ -39,7 +39,8 @@ const refundRank = (status: RefundStatus) => REFUND_STATUSES.indexOf(status);
  *   refunded total any snapshot of the payment states (a refund event may be missing while the
  *   payment's snapshot already counts it). It is `refunded` once it reaches the payment's amount,
  *   else `partially_refunded`;
- * - amount and currency: the payment's own, from the events that carry the payment.
+ * - amount and currency: the payment's own, from the events that carry the payment (the currency
+ *   from the first, by event id, of those with that amount that states one).
  *
  * Null when `records` is empty.
  */
@@ -59,6 +60,10 @@ export function derivePaymentState(
     const facts = event.facts;
     if (facts.paymentAmount !== null && (amount === null || facts.paymentAmount > amount)) {
       amount = facts.paymentAmount;
+      currency = facts.paymentCurrency;
+    } else if (facts.paymentAmount !== null && facts.paymentAmount === amount && currency === null) {
+      // An event may leave the currency out (Razorpay's own samples send "currency": "") where
+      // the payment's other events state it.
       currency = facts.paymentCurrency;
     }
     if (facts.amountRefunded !== null) statedRefunded = Math.max(statedRefunded, facts.amountRefunded);

@@ -2,13 +2,13 @@ import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { describe, test } from 'node:test';
 import { ConfigError } from '../../src/config.js';
-import { signRazorpay, verifyRazorpay } from '../../src/http/signatures/razorpay-signature.js';
 import { buildSenderVerifier } from '../../src/http/signatures/sender-verifier.js';
 import {
   signStandardWebhook,
   standardWebhooksKey,
   verifyStandardWebhook,
 } from '../../src/http/signatures/standard-webhooks-signature.js';
+import { signRazorpay, verifyRazorpay } from '../../src/providers/razorpay/razorpay-signature.js';
 import { uniqueId } from '../helpers/sample-transaction.js';
 import { startTestRuntime } from '../helpers/test-runtime.js';
 import {

@@ -1,7 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import { ConfigError } from '../../config.js';
+import { RAZORPAY_SIGNATURE_HEADER, verifyRazorpay } from '../../providers/razorpay/razorpay-signature.js';
 import { HttpError } from '../http-errors.js';
-import { RAZORPAY_SIGNATURE_HEADER, verifyRazorpay } from './razorpay-signature.js';
 import {
   STANDARD_WEBHOOKS_HEADERS,
   STANDARD_WEBHOOKS_SECRET_PREFIX,

@@ -1,4 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import type { SignatureVerdict } from '../webhook-provider.js';
 
 /** The header in which Razorpay sends its signature. */
 export const RAZORPAY_SIGNATURE_HEADER = 'x-razorpay-signature';
@@ -28,4 +29,19 @@ export function verifyRazorpay(secrets: readonly Buffer[], body: Buffer, header:
     ok = timingSafeEqual(expected, offered) || ok;
   }
   return ok;
+}
+
+/**
+ * The verdict on a delivery's `X-Razorpay-Signature` (as Node gives a header: absent, a string, or
+ * a list when it was sent more than once): `missing` when absent, `malformed` when it is not one
+ * value of 64 hex digits, else {@link verifyRazorpay}'s answer as `ok` or `invalid`.
+ */
+export function razorpaySignatureVerdict(
+  secrets: readonly Buffer[],
+  body: Buffer,
+  header: string | string[] | undefined,
+): SignatureVerdict {
+  if (header === undefined) return 'missing';
+  if (typeof header !== 'string' || !HEX_SHA256.test(header)) return 'malformed';
+  return verifyRazorpay(secrets, body, header) ? 'ok' : 'invalid';
 }

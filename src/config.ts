@@ -1,5 +1,8 @@
 import { z } from 'zod';
+import type { Provider } from './domain/provider-event.js';
 import { forwardSecretProblem } from './handler/forward/forward-secret.js';
+import { RAZORPAY_SECRETS_VARIABLE } from './providers/razorpay/razorpay-provider.js';
+import { STRIPE_SECRETS_VARIABLE } from './providers/stripe/stripe-provider.js';
 
 /** The process roles one program can play. */
 export const ROLES = ['all', 'api', 'worker'] as const;
@@ -102,6 +105,9 @@ const envSchema = z.object({
   FORWARD_CONCURRENCY: integer(64, 1, 10_000),
   LOG_LEVEL: withDefault(z.enum(LOG_LEVELS, { message: `must be one of ${LOG_LEVELS.join(', ')}` }), 'info'),
   WEBHOOK_SECRETS: commaList,
+  RAZORPAY_WEBHOOK_SECRETS: commaList,
+  STRIPE_WEBHOOK_SECRETS: commaList,
+  STRIPE_WEBHOOK_TOLERANCE_SECONDS: seconds(300, 1),
   API_KEYS: commaList,
 });
 
@@ -110,6 +116,8 @@ type Env = z.output<typeof envSchema>;
 /** Variables whose values must never be echoed, not even in a configuration error. */
 const SECRET_VARIABLES = new Set([
   'WEBHOOK_SECRETS',
+  'RAZORPAY_WEBHOOK_SECRETS',
+  'STRIPE_WEBHOOK_SECRETS',
   'API_KEYS',
   'DATABASE_URL',
   'MONGO_URL',
@@ -172,6 +180,26 @@ function forwardFrom(env: Env) {
   };
 }
 
+/** The variable that holds each provider's webhook secrets; a provider without them accepts nothing. */
+export const PROVIDER_SECRETS_VARIABLES: Readonly<Record<Provider, string>> = {
+  razorpay: RAZORPAY_SECRETS_VARIABLE,
+  stripe: STRIPE_SECRETS_VARIABLE,
+};
+
+/**
+ * Each provider's endpoint settings, or null when its secrets are not set (the endpoint is then
+ * disabled and says which variable enables it).
+ */
+function providersFrom(env: Env) {
+  const razorpay = env.RAZORPAY_WEBHOOK_SECRETS ?? [];
+  const stripe = env.STRIPE_WEBHOOK_SECRETS ?? [];
+  return {
+    razorpay: razorpay.length > 0 ? { secrets: razorpay } : null,
+    stripe:
+      stripe.length > 0 ? { secrets: stripe, toleranceSeconds: env.STRIPE_WEBHOOK_TOLERANCE_SECONDS } : null,
+  };
+}
+
 function toConfig(env: Env, role: Role) {
   const store = storeFrom(env);
   const queue = queueFrom(env);
@@ -204,6 +232,7 @@ function toConfig(env: Env, role: Role) {
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_SECONDS * 1000,
     logLevel: env.LOG_LEVEL,
     webhookSecrets: env.WEBHOOK_SECRETS ?? [],
+    providers: providersFrom(env),
     apiKeys: env.API_KEYS ?? [],
   };
 }
@@ -216,6 +245,8 @@ export type StoreConfig = Config['store'];
 export type QueueConfig = Config['queue'];
 /** Worker tuning: concurrency, leases, retries and the recovery sweep. */
 export type WorkerConfig = Config['worker'];
+/** Each provider endpoint's secrets (and Stripe's tolerance), null when disabled. */
+export type ProvidersConfig = Config['providers'];
 /** The forwarding handler's receiver, secret, timeout and connection cap (when `FORWARD_URL` is set). */
 export type ForwardConfig = NonNullable<Config['forward']>;
 

@@ -27,6 +27,8 @@ export const REDACTED_PATHS = [
   'webhookSecrets',
   'config.apiKeys',
   'config.webhookSecrets',
+  'config.providers.razorpay.secrets',
+  'config.providers.stripe.secrets',
   'config.forward.secret',
   'config.forward.url',
   'forward.secret',

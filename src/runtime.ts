@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
-import type { Config } from './config.js';
+import { type Config, PROVIDER_SECRETS_VARIABLES } from './config.js';
+import { PROVIDERS } from './domain/provider-event.js';
 import { type ConfiguredHandler, loadConfiguredHandler } from './handler/load-handler.js';
 import type { ProcessTransaction } from './handler/process-transaction.js';
 import { buildHttpApp } from './http/http-app.js';
@@ -9,6 +10,7 @@ import { IngestPipeline } from './ingest/ingest-pipeline.js';
 import type { Logger } from './logger.js';
 import { metricsRoutes } from './metrics/metrics-routes.js';
 import { ServiceMetrics } from './metrics/service-metrics.js';
+import { enabledProviders, readStoredEvent } from './providers/enabled-providers.js';
 import { createQueue } from './queue/create-queue.js';
 import type { JobQueue } from './queue/job-queue.js';
 import { createStore } from './store/create-store.js';
@@ -131,8 +133,20 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
     }
     if (config.role !== 'worker') {
       if (config.webhookSecrets.length === 0) {
-        logger.warn('WEBHOOK_SECRETS is not set: webhooks are accepted without verifying who sent them');
+        logger.warn(
+          'WEBHOOK_SECRETS is not set: POST /v1/webhooks/transactions accepts webhooks without verifying who sent them',
+        );
       }
+      const providers = enabledProviders(config.providers);
+      logger.info(
+        {
+          enabled: [...providers.keys()].map((p) => `/v1/webhooks/${p}`),
+          disabled: PROVIDERS.filter((p) => !providers.has(p)).map(
+            (p) => `/v1/webhooks/${p} (set ${PROVIDER_SECRETS_VARIABLES[p]})`,
+          ),
+        },
+        'provider webhook endpoints',
+      );
       if (config.apiKeys.length === 0) {
         logger.warn(
           'API_KEYS is not set: transaction reads and requeues are open to anyone who can reach the service',
@@ -148,6 +162,8 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
         apiKeys: config.apiKeys,
         verifySender:
           config.webhookSecrets.length > 0 ? buildSenderVerifier(config.webhookSecrets) : undefined,
+        providers,
+        readStoredEvent,
         plugins: [readinessRoutes({ store, queue }), ...(metrics ? [metricsRoutes(metrics)] : [])],
       });
       if (options.listen ?? true) {

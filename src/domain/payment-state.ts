@@ -1,5 +1,6 @@
 import { furtherStatus, type PaymentStatus } from './payment-status.js';
-import { type Provider, type ProviderEvent, REFUND_STATUSES, type RefundStatus } from './provider-event.js';
+import type { Provider, ProviderEvent, RefundStatus } from './provider-event.js';
+import { furtherRefundStatus } from './refund-status.js';
 import type { TransactionStatus } from './transaction.js';
 
 /** One stored event of a payment, as {@link derivePaymentState} reads it. */
@@ -24,8 +25,6 @@ export interface PaymentState {
   /** Its events, oldest first (ties by id). */
   events: PaymentEventRecord[];
 }
-
-const refundRank = (status: RefundStatus) => REFUND_STATUSES.indexOf(status);
 
 /**
  * The state of a payment from its events, whatever order they arrived in: neither provider orders
@@ -72,7 +71,7 @@ export function derivePaymentState(
       const known = refunds.get(refund.id);
       refunds.set(refund.id, {
         amount: Math.max(known?.amount ?? 0, refund.amount),
-        status: known && refundRank(known.status) > refundRank(refund.status) ? known.status : refund.status,
+        status: furtherRefundStatus(known?.status ?? null, refund.status) ?? refund.status,
       });
     }
   }

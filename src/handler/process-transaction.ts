@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { TransactionRecord } from '../domain/transaction.js';
 import type { Logger } from '../logger.js';
+import type { WebhookEvent } from './webhook-event.js';
 
 /** What the worker hands the processing handler besides the transaction. */
 export interface ProcessingContext {
@@ -15,6 +16,11 @@ export interface ProcessingContext {
   attempt: number;
   /** `PROCESS_DELAY_SECONDS` in milliseconds: how long the default handler waits. */
   processDelayMs: number;
+  /**
+   * The webhook behind the transaction: which provider sent which event type about which payment,
+   * and its parsed body, so the handler can act per event type.
+   */
+  event: WebhookEvent;
 }
 
 /** The shape of a processing handler. */

@@ -9,10 +9,13 @@ import Fastify, {
   type FastifyRequest,
   LogController,
 } from 'fastify';
+import type { Provider } from '../domain/provider-event.js';
 import type { IngestPipeline } from '../ingest/ingest-pipeline.js';
 import type { Logger } from '../logger.js';
+import type { WebhookProvider } from '../providers/webhook-provider.js';
 import type { JobQueue } from '../queue/job-queue.js';
 import type { TransactionStore } from '../store/transaction-store.js';
+import type { StoredEventReader } from '../transactions/payment-view.js';
 import { requireApiKey } from './api-key-auth.js';
 import {
   clientErrorHandler,
@@ -23,6 +26,8 @@ import {
 import { installJsonBodyParser } from './json-body.js';
 import { lazyRequestLogger } from './request-logger.js';
 import { healthRoutes } from './routes/health-routes.js';
+import { paymentRoutes } from './routes/payment-routes.js';
+import { providerWebhookRoutes } from './routes/provider-webhook-routes.js';
 import { transactionRoutes } from './routes/transaction-routes.js';
 import { webhookRoutes } from './routes/webhook-routes.js';
 
@@ -38,6 +43,10 @@ export interface HttpAppOptions {
   apiKeys: readonly string[];
   /** Verifies a webhook's sender before anything is stored; absent when no secrets are configured. */
   verifySender?: (request: FastifyRequest) => void;
+  /** The providers whose own endpoints are enabled (their secrets are configured). Default none. */
+  providers?: ReadonlyMap<Provider, WebhookProvider>;
+  /** Re-reads stored provider events for `GET /v1/payments/{id}`. */
+  readStoredEvent: StoredEventReader;
   /** Extra plugins registered after the built-in routes (metrics, readiness). */
   plugins?: ReadonlyArray<(app: FastifyInstance) => Promise<void>>;
 }
@@ -129,11 +138,14 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
 
   await app.register(healthRoutes);
   await app.register(webhookRoutes, { ingest: options.ingest, verifySender: options.verifySender });
-  await app.register(transactionRoutes, {
-    store: options.store,
-    queue: options.queue,
-    authorize: requireApiKey(options.apiKeys),
+  await app.register(providerWebhookRoutes, {
+    ingest: options.ingest,
+    providers: options.providers ?? new Map(),
+    bodyLimit: options.bodyLimit,
   });
+  const authorize = requireApiKey(options.apiKeys);
+  await app.register(transactionRoutes, { store: options.store, queue: options.queue, authorize });
+  await app.register(paymentRoutes, { store: options.store, readEvent: options.readStoredEvent, authorize });
   for (const plugin of options.plugins ?? []) await plugin(app);
   await app.ready();
   return app;

@@ -149,8 +149,9 @@ function parseJson(text: string): unknown {
 /**
  * The media type parameters that would make us misread the bytes: a charset other than UTF-8 (JSON
  * is UTF-8, RFC 8259, and decoding latin1 as UTF-8 would store something else than was signed).
+ * Null when the body can be read as sent; otherwise the 415 message.
  */
-function unsupportedEncoding(request: FastifyRequest): string | null {
+export function unsupportedEncoding(request: FastifyRequest): string | null {
   const contentType = request.headers['content-type'] ?? '';
   const encoding = request.headers['content-encoding'];
   // What nearly every sender sends; the parameter parsing below was a visible cost per webhook.
@@ -202,27 +203,42 @@ export function installJsonBodyParser(app: FastifyInstance, bodyLimit: number): 
     }
     const raw = body as Buffer;
     request.rawBody = raw;
-    let text: string;
+    let decoded: DecodedJsonBody | undefined;
     try {
-      text = utf8.decode(raw);
-    } catch {
-      done(new HttpError(400, 'Request body is not valid UTF-8'), undefined);
-      return;
-    }
-    // An empty body is no body: routes that need one answer 422 "Field required" like FastAPI.
-    if (EMPTY.test(text)) {
-      done(null, undefined);
-      return;
-    }
-    let parsed: ParsedJsonBody;
-    try {
-      parsed = parseJsonBody(text);
+      decoded = decodeJsonBody(raw);
     } catch (error) {
       done(error as HttpError, undefined);
       return;
     }
-    request.rawText = text;
-    request.bodyNumberText = parsed.topLevelNumbers;
-    done(null, parsed.value);
+    // An empty body is no body: routes that need one answer 422 "Field required" like FastAPI.
+    if (!decoded) {
+      done(null, undefined);
+      return;
+    }
+    request.rawText = decoded.text;
+    request.bodyNumberText = decoded.parsed.topLevelNumbers;
+    done(null, decoded.parsed.value);
   });
+}
+
+/** A JSON body's text and what {@link parseJsonBody} made of it. */
+export interface DecodedJsonBody {
+  text: string;
+  parsed: ParsedJsonBody;
+}
+
+/**
+ * Decodes `raw` as UTF-8 and parses it with {@link parseJsonBody}'s rules; undefined when the body
+ * is empty or only whitespace. Throws an {@link HttpError} 400 for invalid UTF-8 or JSON that
+ * `parseJsonBody` refuses.
+ */
+export function decodeJsonBody(raw: Buffer): DecodedJsonBody | undefined {
+  let text: string;
+  try {
+    text = utf8.decode(raw);
+  } catch {
+    throw new HttpError(400, 'Request body is not valid UTF-8');
+  }
+  if (EMPTY.test(text)) return undefined;
+  return { text, parsed: parseJsonBody(text) };
 }

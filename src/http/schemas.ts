@@ -64,7 +64,9 @@ export const PaymentStatusName = Type.Union(
 
 /** A transaction's live status. */
 export const TransactionView = Type.Object({
-  transaction_id: Type.String({ description: "The original contract's transaction_id, or the provider's event id" }),
+  transaction_id: Type.String({
+    description: "The original contract's transaction_id, or the provider's event id",
+  }),
   source_account: Nullable(Type.String(), 'Paying account; null where a provider event does not say'),
   destination_account: Nullable(Type.String(), 'Receiving account; null where a provider event does not say'),
   amount: Nullable(
@@ -109,3 +111,34 @@ export const ErrorBody = Type.Object({
     ),
   ]),
 });
+
+/** Path parameters naming a payment. */
+export const PaymentParams = Type.Object({
+  payment_id: Identifier("The provider's payment id (pay_…, pi_…, or a legacy charge's ch_…)"),
+});
+
+/** A payment's state, derived from every event received for it. */
+export const PaymentView = Type.Object({
+  payment_id: Type.String(),
+  provider: ProviderName,
+  payment_status: Nullable(
+    PaymentStatusName,
+    'The furthest status its events give it, in rank order: failed < authorized < captured < partially_refunded < refunded',
+  ),
+  amount: Nullable(
+    Type.Integer(),
+    "The payment's amount in the currency's minor unit, as its events state it",
+  ),
+  currency: Nullable(Type.String(), 'ISO 4217, upper-case'),
+  amount_refunded: Type.Integer({ description: 'Refunded so far, in the minor unit' }),
+  events: Type.Array(
+    Type.Object({
+      transaction_id: Type.String({ description: "The event's id, as in GET /v1/transactions/{id}" }),
+      event_type: Type.String(),
+      status: Status,
+      created_at: Timestamp,
+    }),
+    { description: 'Its events, oldest first' },
+  ),
+});
+export type PaymentView = Static<typeof PaymentView>;

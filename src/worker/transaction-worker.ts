@@ -1,5 +1,6 @@
 import type { TransactionRecord } from '../domain/transaction.js';
 import { PermanentError, type ProcessTransaction, RetryableError } from '../handler/process-transaction.js';
+import { webhookEventOf } from '../handler/webhook-event.js';
 import type { Logger } from '../logger.js';
 import type { JobQueue } from '../queue/job-queue.js';
 import type { TransactionStore } from '../store/transaction-store.js';
@@ -129,7 +130,13 @@ export class TransactionWorker {
     let failure: unknown;
     let ok = false;
     try {
-      await handler(record, { signal: controller.signal, log, attempt: record.attempts, processDelayMs });
+      await handler(record, {
+        signal: controller.signal,
+        log,
+        attempt: record.attempts,
+        processDelayMs,
+        event: webhookEventOf(record),
+      });
       ok = true;
     } catch (error) {
       failure = error;

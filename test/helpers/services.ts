@@ -10,7 +10,9 @@ export const TEST_MONGO_URL = process.env.TEST_MONGO_URL || undefined;
 
 const inCi = () => process.env.CI === 'true' || process.env.CI === '1';
 
-function reachable(url: string, timeoutMs = 1500): Promise<boolean> {
+// A refused connection fails at once; the timeout only matters for a host that does not answer,
+// and is long enough that a machine busy with parallel test files is not mistaken for one.
+function reachable(url: string, timeoutMs = 5000): Promise<boolean> {
   const { hostname, port, protocol } = new URL(url);
   const defaults: Record<string, number> = {
     'postgres:': 5432,

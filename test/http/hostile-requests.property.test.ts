@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
 import { Agent } from 'node:http';
 import { describe, type TestContext, test } from 'node:test';
 import fc from 'fast-check';
+import type { Provider } from '../../src/domain/provider-event.js';
+import { fixtureBytes, fixtureNames } from '../helpers/provider-fixtures.js';
 import { startTestRuntime } from '../helpers/test-runtime.js';
 import {
   LEAK,
@@ -17,9 +20,10 @@ const WHSEC = 'whsec_ZnV6ei1zdGFuZGFyZC13ZWJob29rcy1rZXk=';
 const API_KEY = 'fuzz-api-key-71d2';
 const BODY_LIMIT = 65_536;
 
-// Generated requests per server. Two servers: 2,000 + 1,500 = 3,500 requests per run (a few seconds).
+// Generated requests per server. Three servers: 2,000 + 1,500 + 1,500 = 5,000 requests per run.
 const RUNS_WITH_SECRETS = 2_000;
 const RUNS_WITHOUT_SECRETS = 1_500;
+const RUNS_PROVIDERS = 1_500;
 
 // ---------------------------------------------------------------------------------------------
 // Pieces of JSON text. Bodies are built as text, not serialised objects, so that they can carry
@@ -359,6 +363,8 @@ const path = fc.oneof(
     arbitrary: fc.array(pathSegment, { minLength: 1, maxLength: 4 }).map((p) => `/${p.join('/')}`),
   },
   { weight: 1, arbitrary: fc.constantFrom('/docs', '/docs/static/..%2f..%2fpackage.json', '/openapi.json') },
+  { weight: 1, arbitrary: fc.constantFrom('/v1/webhooks/razorpay', '/v1/webhooks/stripe') },
+  { weight: 1, arbitrary: pathSegment.map((s) => `/v1/payments/${s}`) },
 );
 const method = fc.oneof(
   { weight: 20, arbitrary: fc.constant('POST') },
@@ -471,10 +477,192 @@ const anyRequest = fc.oneof(
 );
 
 // ---------------------------------------------------------------------------------------------
+// Provider endpoints: Razorpay's and Stripe's published samples, intact or mangled, signed or not
+// ---------------------------------------------------------------------------------------------
+
+const STRIPE_SECRET = 'whsec_ZnV6ei1zdHJpcGUtZW5kcG9pbnQtc2VjcmV0';
+const STRIPE_EVENT_ID = /"id": "evt_[0-9A-Za-z]+"/;
+
+/** How a provider delivery is signed; only `valid` carries a signature its endpoint accepts. */
+const PROVIDER_SIGNINGS = ['valid', 'none', 'other-secret', 'garbage', 'stale', 'other-scheme'] as const;
+type ProviderSigning = (typeof PROVIDER_SIGNINGS)[number];
+
+/** A published sample, with a Stripe event's id replaced so that each generated event is its own. */
+const providerFixture = fc
+  .record({
+    provider: fc.constantFrom<Provider>('razorpay', 'stripe'),
+    pick: fc.nat(),
+    stripeId: fc.stringMatching(/^[A-Za-z0-9]{24}$/).map((s) => `evt_${s}`),
+  })
+  .map(({ provider, pick, stripeId }) => {
+    const names = fixtureNames(provider);
+    const text = fixtureBytes(provider, names[pick % names.length]!).toString('utf8');
+    return {
+      provider,
+      text: provider === 'stripe' ? text.replace(STRIPE_EVENT_ID, `"id": "${stripeId}"`) : text,
+    };
+  });
+
+/** Mangles a sample: a hostile value for a field it carries, an extra or duplicate key, bytes or a cut. */
+const mangledFixture = fc
+  .record({
+    fixture: providerFixture,
+    field: fc.constantFrom(
+      'amount',
+      'currency',
+      'id',
+      'event',
+      'type',
+      'entity',
+      'object',
+      'payload',
+      'data',
+      'status',
+    ),
+    value: hostileValueText,
+    at: fc.nat(),
+    bytes: fc.uint8Array({ minLength: 1, maxLength: 4 }),
+    how: fc.constantFrom('field', 'duplicate', 'bytes', 'cut', 'proto'),
+  })
+  .map(({ fixture, field, value, at, bytes, how }) => {
+    const { text } = fixture;
+    let mangled: Buffer;
+    switch (how) {
+      case 'field':
+        mangled = Buffer.from(text.replace(new RegExp(`"${field}": [^,\\n]+`), `"${field}": ${value}`));
+        break;
+      case 'duplicate':
+        mangled = Buffer.from(text.replace('{', `{"${field}": ${value},`));
+        break;
+      case 'proto':
+        mangled = Buffer.from(text.replace('{', `{"__proto__": {"polluted": ${value}},`));
+        break;
+      case 'bytes': {
+        const b = Buffer.from(text);
+        const i = at % b.length;
+        mangled = Buffer.concat([b.subarray(0, i), Buffer.from(bytes), b.subarray(i)]);
+        break;
+      }
+      case 'cut':
+        mangled = Buffer.from(text.slice(0, at % text.length));
+        break;
+    }
+    return { provider: fixture.provider, body: mangled };
+  });
+
+const providerEventId = fc.oneof(
+  { weight: 8, arbitrary: fc.stringMatching(/^[A-Za-z0-9]{14}$/) },
+  { weight: 1, arbitrary: fc.constant(undefined) },
+  { weight: 1, arbitrary: headerValue },
+);
+
+interface ProviderDelivery extends GeneratedRequest {
+  provider: Provider;
+  /** True when the signature is one its endpoint must accept (Razorpay signs no timestamp: never stale). */
+  signedValidly: boolean;
+}
+
+function signProvider(
+  provider: Provider,
+  body: Buffer,
+  signing: ProviderSigning,
+  now = Math.floor(Date.now() / 1000),
+): Record<string, string> {
+  const stripe = (secret: string, at: number) => ({
+    'stripe-signature': `t=${at},v1=${createHmac('sha256', secret).update(`${at}.`).update(body).digest('hex')}`,
+  });
+  if (signing === 'none') return {};
+  if (provider === 'razorpay') {
+    switch (signing) {
+      // Razorpay signs no timestamp: what is stale for Stripe is a valid signature here.
+      case 'valid':
+      case 'stale':
+        return { 'x-razorpay-signature': razorpaySignature(RAZORPAY_SECRET, body) };
+      case 'other-secret':
+        return { 'x-razorpay-signature': razorpaySignature(`${RAZORPAY_SECRET}x`, body) };
+      case 'garbage':
+        return { 'x-razorpay-signature': body.toString('hex').slice(0, 64).padEnd(64, 'f') };
+      case 'other-scheme':
+        return stripe(RAZORPAY_SECRET, now);
+    }
+  }
+  switch (signing) {
+    case 'valid':
+      return stripe(STRIPE_SECRET, now);
+    case 'stale':
+      return stripe(STRIPE_SECRET, now - 301);
+    case 'other-secret':
+      return stripe(`${STRIPE_SECRET}x`, now);
+    case 'garbage':
+      return { 'stripe-signature': `t=${now},v1=${body.toString('hex').slice(0, 64).padEnd(64, '0')},v0=x` };
+    case 'other-scheme':
+      return { 'x-razorpay-signature': razorpaySignature(STRIPE_SECRET, body) };
+  }
+}
+
+const providerDelivery = fc
+  .record({
+    sample: fc.oneof(
+      {
+        weight: 3,
+        arbitrary: providerFixture.map(({ provider, text }) => ({
+          provider,
+          body: Buffer.from(text),
+          intact: true,
+        })),
+      },
+      { weight: 3, arbitrary: mangledFixture.map((m) => ({ ...m, intact: false })) },
+      {
+        weight: 2,
+        arbitrary: fc
+          .tuple(fc.constantFrom<Provider>('razorpay', 'stripe'), hostileBody)
+          .map(([provider, body]) => ({ provider, body: body ?? Buffer.alloc(0), intact: false })),
+      },
+    ),
+    signing: fc.oneof(
+      { weight: 4, arbitrary: fc.constant<ProviderSigning>('valid') },
+      fc.constantFrom(...PROVIDER_SIGNINGS),
+    ),
+    eventId: providerEventId,
+    contentType: fc.oneof({ weight: 6, arbitrary: fc.constant('application/json') }, contentType),
+    extra: fc.option(fc.dictionary(headerName, headerValue, { maxKeys: 3 }), { nil: {}, freq: 3 }),
+  })
+  .map(({ sample, signing, eventId, contentType: type, extra }): ProviderDelivery => {
+    const headers: Record<string, string> = { ...extra };
+    if (type !== undefined) headers['content-type'] = type;
+    if (eventId !== undefined) headers['x-razorpay-event-id'] = eventId;
+    Object.assign(headers, signProvider(sample.provider, sample.body, signing));
+    const signedValidly = signing === 'valid' || (signing === 'stale' && sample.provider === 'razorpay');
+    const validId =
+      sample.provider === 'stripe' || (eventId !== undefined && /^[A-Za-z0-9]{14}$/.test(eventId));
+    return {
+      method: 'POST',
+      path: `/v1/webhooks/${sample.provider}`,
+      headers,
+      body: sample.body,
+      signing: 'none',
+      provider: sample.provider,
+      signedValidly,
+      mustAccept:
+        sample.intact &&
+        signedValidly &&
+        validId &&
+        type !== undefined &&
+        /^application\/json(; charset=utf-8)?$/i.test(type) &&
+        !Object.keys(extra).some((k) => ['content-encoding', 'expect'].includes(k.toLowerCase())),
+    };
+  });
+
+// ---------------------------------------------------------------------------------------------
 // The property
 // ---------------------------------------------------------------------------------------------
 
-async function fuzz(t: TestContext, env: Record<string, string>, numRuns: number) {
+async function fuzz(
+  t: TestContext,
+  env: Record<string, string>,
+  numRuns: number,
+  requests: fc.Arbitrary<GeneratedRequest> = anyRequest,
+) {
   const verifying = env.WEBHOOK_SECRETS !== undefined;
   const rt = await startTestRuntime(t, { PROCESS_DELAY_SECONDS: '0.05', ...env });
   const agent = new Agent({ keepAlive: true, maxSockets: 4 });
@@ -484,7 +672,7 @@ async function fuzz(t: TestContext, env: Record<string, string>, numRuns: number
   let sent = 0;
 
   await fc.assert(
-    fc.asyncProperty(anyRequest, async (req) => {
+    fc.asyncProperty(requests, async (req) => {
       sent++;
       const res = await send(rt.url, { ...req, agent });
       statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
@@ -492,16 +680,22 @@ async function fuzz(t: TestContext, env: Record<string, string>, numRuns: number
 
       assert.ok(res.status >= 200 && res.status < 500, `5xx or no status: ${where}`);
       assert.doesNotMatch(res.text, LEAK, `internals leaked: ${where}`);
-      for (const secret of [RAZORPAY_SECRET, WHSEC, API_KEY]) assert.ok(!res.text.includes(secret), where);
+      for (const secret of [RAZORPAY_SECRET, WHSEC, API_KEY, STRIPE_SECRET]) {
+        assert.ok(!res.text.includes(secret), where);
+      }
       if (res.status >= 400 && req.method !== 'HEAD') {
         const detail = (res.json as { detail?: unknown } | undefined)?.detail;
         assert.ok(typeof detail === 'string' || Array.isArray(detail), `not the error shape: ${where}`);
       }
       if (req.mustAccept) assert.equal(res.status, 202, `a valid signed webhook was refused: ${where}`);
       if (res.status === 202) {
-        assert.ok(req.method === 'POST' && req.path.startsWith(WEBHOOK_PATH), where);
-        if (verifying)
-          assert.ok(VALID_SIGNINGS.has(req.signing), `accepted without a valid signature: ${where}`);
+        if ('provider' in req) {
+          assert.ok((req as ProviderDelivery).signedValidly, `accepted without a valid signature: ${where}`);
+        } else {
+          assert.ok(req.method === 'POST' && req.path.startsWith(WEBHOOK_PATH), where);
+          if (verifying)
+            assert.ok(VALID_SIGNINGS.has(req.signing), `accepted without a valid signature: ${where}`);
+        }
         accepted.add((res.json as { transaction_id: string }).transaction_id);
       }
     }),
@@ -526,5 +720,14 @@ describe('hostile requests (property-based)', () => {
 
   test(`without secrets or keys: ${RUNS_WITHOUT_SECRETS} requests, no 5xx, nothing stored unless acknowledged`, async (t) => {
     await fuzz(t, {}, RUNS_WITHOUT_SECRETS);
+  });
+
+  test(`Razorpay and Stripe endpoints: ${RUNS_PROVIDERS} deliveries of their samples, intact or mangled, no 5xx, nothing stored unless acknowledged`, async (t) => {
+    await fuzz(
+      t,
+      { RAZORPAY_WEBHOOK_SECRETS: RAZORPAY_SECRET, STRIPE_WEBHOOK_SECRETS: STRIPE_SECRET, API_KEYS: API_KEY },
+      RUNS_PROVIDERS,
+      fc.oneof({ weight: 4, arbitrary: providerDelivery }, { weight: 1, arbitrary: hostileRequest }),
+    );
   });
 });

@@ -160,3 +160,33 @@ test('secret values are never repeated in a configuration error', () => {
     (error: unknown) => error instanceof ConfigError && error.message.includes('"abc"'),
   );
 });
+
+test('a provider endpoint is enabled by its secrets; Stripe has a 300-second tolerance by default', () => {
+  const none = loadConfig({}, 'all');
+  assert.deepEqual(none.providers, { razorpay: null, stripe: null });
+  const both = loadConfig(
+    {
+      RAZORPAY_WEBHOOK_SECRETS: ' rzp_new , rzp_old ',
+      STRIPE_WEBHOOK_SECRETS: 'whsec_abc',
+      STRIPE_WEBHOOK_TOLERANCE_SECONDS: '120',
+    },
+    'all',
+  );
+  assert.deepEqual(both.providers, {
+    razorpay: { secrets: ['rzp_new', 'rzp_old'] },
+    stripe: { secrets: ['whsec_abc'], toleranceSeconds: 120 },
+  });
+  assert.equal(
+    loadConfig({ STRIPE_WEBHOOK_SECRETS: 'whsec_x' }, 'all').providers.stripe?.toleranceSeconds,
+    300,
+  );
+  assert.deepEqual(loadConfig({ RAZORPAY_WEBHOOK_SECRETS: ' , ' }, 'all').providers.razorpay, null);
+  assert.throws(
+    () => loadConfig({ STRIPE_WEBHOOK_SECRETS: 'whsec_x', STRIPE_WEBHOOK_TOLERANCE_SECONDS: '0' }, 'all'),
+    (error: unknown) => error instanceof ConfigError && error.variable === 'STRIPE_WEBHOOK_TOLERANCE_SECONDS',
+  );
+  assert.throws(
+    () => loadConfig({ RAZORPAY_WEBHOOK_SECRETS: 'hunter2', PORT: 'x' }, 'all'),
+    (error: unknown) => error instanceof ConfigError && !error.message.includes('hunter2'),
+  );
+});

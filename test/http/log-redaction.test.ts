@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { test } from 'node:test';
 import { createLogger } from '../../src/logger.js';
@@ -124,6 +125,40 @@ test('a running service with keys and secrets never writes them, nor the signatu
   const text = output();
   assert.ok(text.includes('"msg":"listening"'), 'the capture saw the service log');
   for (const secret of [API_KEY, RAZORPAY_SECRET, WHSEC, WHSEC.slice(6), ...signatures]) {
+    assert.ok(!text.includes(secret), `${secret.slice(0, 12)}... reached the log`);
+  }
+});
+
+test('provider secrets and the signatures of Razorpay and Stripe deliveries never reach the log', async (t) => {
+  const { logger, output } = capturedLogger('trace');
+  const razorpaySecret = 'rzp_provider_redact_9d3e';
+  const stripeSecret = 'whsec_cHJvdmlkZXItcmVkYWN0LXN0cmlwZQ';
+  const rt = await startTestRuntime(
+    t,
+    { RAZORPAY_WEBHOOK_SECRETS: razorpaySecret, STRIPE_WEBHOOK_SECRETS: stripeSecret, LOG_LEVEL: 'trace' },
+    { logger },
+  );
+  logger.info({ config: rt.config }, 'the whole configuration');
+  const body =
+    '{"entity":"event","account_id":"acc_1","event":"payment.captured","contains":[],"payload":{}}';
+  const razorpay = razorpaySignature(razorpaySecret, body);
+  const now = Math.floor(Date.now() / 1000);
+  const stripe = createHmac('sha256', stripeSecret).update(`${now}.${body}`).digest('hex');
+  for (const [path, headers] of [
+    ['/v1/webhooks/razorpay', { 'x-razorpay-signature': razorpay, 'x-razorpay-event-id': 'EvRedact000001' }],
+    ['/v1/webhooks/razorpay', { 'x-razorpay-signature': razorpay.replace(/.$/, '0') }],
+    ['/v1/webhooks/stripe', { 'stripe-signature': `t=${now},v1=${stripe}` }],
+  ] as const) {
+    await send(rt.url, {
+      method: 'POST',
+      path,
+      headers: { 'content-type': 'application/json', ...headers },
+      body,
+    });
+  }
+  const text = output();
+  assert.ok(text.includes('"msg":"provider webhook endpoints"'), 'the capture saw the start log');
+  for (const secret of [razorpaySecret, stripeSecret, razorpay, razorpay.slice(0, -1), stripe]) {
     assert.ok(!text.includes(secret), `${secret.slice(0, 12)}... reached the log`);
   }
 });

@@ -7,10 +7,11 @@ export interface IngestRow {
   mode: string;
   label: string;
   /**
-   * As fast as answered with `fresh` (random) ids, `sequential` ids or `duplicate` ids; or `rate`:
-   * fresh ids at a fixed, evenly paced rate.
+   * As fast as answered with `fresh` (random) ids, `sequential` ids or `duplicate` ids; `razorpay`:
+   * Razorpay-signed deliveries of its published `payment.captured` sample to its own endpoint,
+   * fresh event ids; or `rate`: fresh ids at a fixed, evenly paced rate.
    */
-  scenario: 'fresh' | 'sequential' | 'duplicate' | 'rate';
+  scenario: 'fresh' | 'razorpay' | 'sequential' | 'duplicate' | 'rate';
   connections: number;
   /** Offered rate for `rate` scenarios. */
   rate?: number;
@@ -21,6 +22,25 @@ export interface IngestRow {
   ratioToCeiling?: number;
   /** Peak resident memory per process over the whole mode, MiB. */
   peakRssMb: Record<string, number>;
+}
+
+/**
+ * For each deployment with both rows: the server CPU per webhook of Razorpay-signed deliveries to
+ * `/v1/webhooks/razorpay` against the original endpoint's fresh ids, measured in the same run.
+ */
+export function providerCostLines(rows: readonly IngestRow[]): string[] {
+  const lines: string[] = [];
+  for (const provider of rows.filter((r) => r.scenario === 'razorpay')) {
+    const original = rows.find((r) => r.mode === provider.mode && r.scenario === 'fresh');
+    if (!provider.cpu || !original?.cpu) continue;
+    const extra = provider.cpu.serverUs / original.cpu.serverUs - 1;
+    lines.push(
+      `Provider path, ${provider.label}: Razorpay-signed deliveries (signature checked, ${f0(provider.load.requestsPerSecond)} req/s) ` +
+        `cost ${f1(provider.cpu.serverUs)} µs of server CPU per webhook, the original endpoint's fresh ids ` +
+        `${f1(original.cpu.serverUs)} µs (${extra >= 0 ? '+' : ''}${f0(extra * 100)}%).`,
+    );
+  }
+  return lines;
 }
 
 /** One drain run: a backlog of `transactions` worked off by one worker process. */
@@ -145,7 +165,9 @@ export function renderMarkdown(results: BenchResults): string {
       row.label,
       row.scenario === 'rate'
         ? `${f0(row.rate ?? 0)} req/s paced, fresh ids`
-        : `${row.scenario} ids, ${row.connections} conn`,
+        : row.scenario === 'razorpay'
+          ? `Razorpay-signed, fresh event ids, ${row.connections} conn`
+          : `${row.scenario} ids, ${row.connections} conn`,
       f0(row.load.requestsPerSecond),
       row.ratioToCeiling === undefined ? '' : f2(row.ratioToCeiling),
       f1(row.load.latencyP50),
@@ -157,6 +179,7 @@ export function renderMarkdown(results: BenchResults): string {
       rssCell(row.peakRssMb),
     ]),
   );
+  for (const line of providerCostLines(results.ingest)) lines.push('', line);
   pushTable(
     lines,
     [

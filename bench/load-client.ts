@@ -16,6 +16,7 @@ import { randomBytes } from 'node:crypto';
 import { Agent, request as httpRequest } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import autocannon from 'autocannon';
+import { RAZORPAY_PATH, razorpayDeliveries } from './razorpay-deliveries.js';
 import { runWrk } from './wrk-load.js';
 
 /** What one load run sends. */
@@ -48,6 +49,12 @@ export interface LoadSpec {
    * `amount` always use the Node clients.
    */
   tool?: 'autocannon' | 'wrk';
+  /**
+   * What is sent: `transactions` (default), the original contract's body with a new id each time
+   * (see `ids`); `razorpay`, Razorpay-signed deliveries of its published `payment.captured` sample
+   * to `/v1/webhooks/razorpay`, each under a new `X-Razorpay-Event-Id` from `ids`.
+   */
+  sender?: 'transactions' | 'razorpay';
 }
 
 /** What one load run measured; latencies in milliseconds. */
@@ -91,13 +98,38 @@ function idGenerator(ids: LoadSpec['ids']): () => string {
   }
 }
 
+/** One request of a load run: where it goes, its extra headers, its body. */
+interface LoadRequest {
+  path: string;
+  headers: Record<string, string>;
+  body: string;
+}
+
+/** The requests of `spec`, one per call, each with the next id. */
+function requestGenerator(spec: LoadSpec): () => LoadRequest {
+  const nextId = idGenerator(spec.ids);
+  if (spec.sender !== 'razorpay') {
+    return () => ({ path: WEBHOOK_PATH, headers: {}, body: webhookJson(nextId()) });
+  }
+  const pool = razorpayDeliveries();
+  let n = 0;
+  return () => {
+    const delivery = pool[n++ % pool.length]!;
+    return {
+      path: RAZORPAY_PATH,
+      headers: { 'x-razorpay-event-id': nextId(), 'x-razorpay-signature': delivery.signature },
+      body: delivery.body,
+    };
+  };
+}
+
 /** The `p` quantile (0..1) of sorted `values`. */
 const quantile = (sorted: readonly number[], p: number) =>
   sorted.length === 0 ? Number.NaN : sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)]!;
 
 /** Open-loop load at `spec.rate` requests per second; see the module comment. */
 async function runPaced(spec: LoadSpec & { rate: number }): Promise<LoadResult> {
-  const nextId = idGenerator(spec.ids);
+  const nextRequest = requestGenerator(spec);
   const { hostname, port } = new URL(spec.url);
   const agent = new Agent({ keepAlive: true, maxSockets: spec.connections });
   const total = spec.amount ?? Math.round(spec.rate * spec.durationSeconds);
@@ -107,16 +139,20 @@ async function runPaced(spec: LoadSpec & { rate: number }): Promise<LoadResult> 
   let nonOk = 0;
   const send = (intended: number) =>
     new Promise<void>((resolve) => {
-      const body = webhookJson(nextId());
+      const { path, headers, body } = nextRequest();
       const req = httpRequest(
         {
           host: hostname,
           port,
           method: 'POST',
-          path: WEBHOOK_PATH,
+          path,
           agent,
           timeout: 10_000,
-          headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+          headers: {
+            ...headers,
+            'content-type': 'application/json',
+            'content-length': Buffer.byteLength(body),
+          },
         },
         (res) => {
           res.resume();
@@ -169,8 +205,18 @@ async function runPaced(spec: LoadSpec & { rate: number }): Promise<LoadResult> 
 /** Runs one load test against the webhook endpoint. */
 async function runLoad(spec: LoadSpec): Promise<LoadResult> {
   if (spec.rate !== undefined) return runPaced({ ...spec, rate: spec.rate });
-  if (spec.tool === 'wrk' && spec.amount === undefined) return runWrk(spec, WEBHOOK_PATH, webhookJson);
-  const nextId = idGenerator(spec.ids);
+  if (spec.tool === 'wrk' && spec.amount === undefined) {
+    return spec.sender === 'razorpay'
+      ? runWrk(spec, RAZORPAY_PATH, {
+          pool: razorpayDeliveries().map((d) => ({
+            body: d.body,
+            headers: { 'X-Razorpay-Signature': d.signature },
+          })),
+          idHeader: 'X-Razorpay-Event-Id',
+        })
+      : runWrk(spec, WEBHOOK_PATH, webhookJson);
+  }
+  const nextRequest = requestGenerator(spec);
   const result = await autocannon({
     url: spec.url,
     connections: spec.connections,
@@ -180,10 +226,18 @@ async function runLoad(spec: LoadSpec): Promise<LoadResult> {
     requests: [
       {
         method: 'POST',
-        path: WEBHOOK_PATH,
+        path: spec.sender === 'razorpay' ? RAZORPAY_PATH : WEBHOOK_PATH,
         headers: { 'content-type': 'application/json' },
-        // A new body per request: every request carries its own (or a repeated) transaction id.
-        setupRequest: (request) => ({ ...request, body: webhookJson(nextId()) }),
+        // A new request each time: every one carries its own (or a repeated) id.
+        setupRequest: (request) => {
+          const next = nextRequest();
+          return {
+            ...request,
+            path: next.path,
+            headers: { ...request.headers, ...next.headers },
+            body: next.body,
+          };
+        },
       },
     ],
   });

@@ -97,17 +97,20 @@ export function parseJsonBody(text: string): ParsedJsonBody {
         if (top) top.expectingKey = false;
         break;
       case QUOTE: {
-        let end = i + 1;
-        let escaped = false;
-        while (end < length) {
-          const d = text.charCodeAt(end);
-          if (d === BACKSLASH) {
-            escaped = true;
-            end += 2;
-          } else if (d === QUOTE) break;
-          else end++;
+        // The closing quote: the next one not escaped, i.e. not preceded by an odd run of
+        // backslashes. indexOf skips the string's characters natively: the pass spent most of its
+        // time walking string contents one character at a time (a provider's 1 KB event: 13 µs).
+        let end = text.indexOf('"', i + 1);
+        while (end !== -1 && text.charCodeAt(end - 1) === BACKSLASH) {
+          let run = 1;
+          while (text.charCodeAt(end - 1 - run) === BACKSLASH) run++;
+          if (run % 2 === 0) break;
+          end = text.indexOf('"', end + 1);
         }
+        if (end === -1) end = length;
         if (top?.keys && top.expectingKey) {
+          const backslash = text.indexOf('\\', i + 1);
+          const escaped = backslash !== -1 && backslash < end;
           // Decoding the escapes makes "a" and "\u0061" the same key, as every parser sees them.
           const key = escaped ? (parseJson(text.slice(i, end + 1)) as string) : text.slice(i + 1, end);
           if (top.keys.has(key)) throw new HttpError(400, 'JSON body has a duplicate key');

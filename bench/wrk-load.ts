@@ -55,9 +55,10 @@ export interface WrkRequestPool {
   idHeader: string;
 }
 
+// A space between the key's brackets and a long string's own: `[[[` would open a long string.
 const luaTable = (headers: Readonly<Record<string, string>>) =>
   `{ ${Object.entries(headers)
-    .map(([k, v]) => `[${luaString(k)}] = ${luaString(v)}`)
+    .map(([k, v]) => `[ ${luaString(k)} ] = ${luaString(v)}`)
     .join(', ')} }`;
 
 function wrkScript(
@@ -82,7 +83,7 @@ end`;
 local extra = { ${requests.pool.map((r) => luaTable(r.headers)).join(', ')} }
 local function build()
   local i = counter % #bodies + 1
-  local headers = { ["Content-Type"] = "application/json", [${luaString(requests.idHeader)}] = next_id() }
+  local headers = { ["Content-Type"] = "application/json", [ ${luaString(requests.idHeader)} ] = next_id() }
   for k, v in pairs(extra[i]) do headers[k] = v end
   return wrk.format(nil, path, headers, bodies[i])
 end`;

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { BENCH_RAZORPAY_SECRET, RAZORPAY_PATH, razorpayDeliveries } from '../../bench/razorpay-deliveries.js';
 import { runWrk } from '../../bench/wrk-load.js';
 import { getTransaction } from '../helpers/http-client.js';
 import { uniqueId, webhookBody } from '../helpers/sample-transaction.js';
@@ -60,6 +61,34 @@ describe('bench: closed-loop load from wrk', { skip: skipUnlessInstalled('wrk') 
     assert.equal(
       Object.values(counts).reduce((a, b) => a + b, 0),
       3,
+    );
+  });
+
+  test('Razorpay-signed deliveries: every one verified and stored as its own event', async (t) => {
+    const runtime = await startTestRuntime(t, { RAZORPAY_WEBHOOK_SECRETS: BENCH_RAZORPAY_SECRET });
+    const result = await runWrk(
+      {
+        url: runtime.url,
+        connections: CONNECTIONS,
+        durationSeconds: 1,
+        ids: { kind: 'fresh', prefix: uniqueId('r') },
+      },
+      RAZORPAY_PATH,
+      {
+        pool: razorpayDeliveries(BENCH_RAZORPAY_SECRET, 20).map((d) => ({
+          body: d.body,
+          headers: { 'X-Razorpay-Signature': d.signature },
+        })),
+        idHeader: 'X-Razorpay-Event-Id',
+      },
+    );
+    assert.ok(result.totalRequests > 10, `only ${result.totalRequests} requests`);
+    assert.equal(result.non2xx, 0, 'every signature verified');
+    const counts = await runtime.store.countByStatus();
+    const stored = Object.values(counts).reduce((a, b) => a + b, 0);
+    assert.ok(
+      stored >= result.totalRequests && stored <= result.totalRequests + CONNECTIONS,
+      `${stored} stored, ${result.totalRequests} answered`,
     );
   });
 });

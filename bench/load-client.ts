@@ -16,7 +16,7 @@ import { randomBytes } from 'node:crypto';
 import { Agent, request as httpRequest } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import autocannon from 'autocannon';
-import { RAZORPAY_PATH, razorpayDeliveries } from './razorpay-deliveries.js';
+import { RAZORPAY_PATH, razorpayDeliveries, razorpayDeliveryPool } from './razorpay-deliveries.js';
 import { runWrk } from './wrk-load.js';
 
 /** What one load run sends. */
@@ -111,10 +111,9 @@ function requestGenerator(spec: LoadSpec): () => LoadRequest {
   if (spec.sender !== 'razorpay') {
     return () => ({ path: WEBHOOK_PATH, headers: {}, body: webhookJson(nextId()) });
   }
-  const pool = razorpayDeliveries();
-  let n = 0;
+  const nextDelivery = razorpayDeliveries();
   return () => {
-    const delivery = pool[n++ % pool.length]!;
+    const delivery = nextDelivery();
     return {
       path: RAZORPAY_PATH,
       headers: { 'x-razorpay-event-id': nextId(), 'x-razorpay-signature': delivery.signature },
@@ -208,7 +207,7 @@ async function runLoad(spec: LoadSpec): Promise<LoadResult> {
   if (spec.tool === 'wrk' && spec.amount === undefined) {
     return spec.sender === 'razorpay'
       ? runWrk(spec, RAZORPAY_PATH, {
-          pool: razorpayDeliveries().map((d) => ({
+          pool: razorpayDeliveryPool(2000).map((d) => ({
             body: d.body,
             headers: { 'X-Razorpay-Signature': d.signature },
           })),

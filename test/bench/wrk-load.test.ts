@@ -1,6 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { BENCH_RAZORPAY_SECRET, RAZORPAY_PATH, razorpayDeliveries } from '../../bench/razorpay-deliveries.js';
+import {
+  BENCH_RAZORPAY_SECRET,
+  RAZORPAY_PATH,
+  razorpayDeliveryPool,
+} from '../../bench/razorpay-deliveries.js';
 import { runWrk } from '../../bench/wrk-load.js';
 import { getTransaction } from '../helpers/http-client.js';
 import { uniqueId, webhookBody } from '../helpers/sample-transaction.js';
@@ -75,7 +79,7 @@ describe('bench: closed-loop load from wrk', { skip: skipUnlessInstalled('wrk') 
       },
       RAZORPAY_PATH,
       {
-        pool: razorpayDeliveries(BENCH_RAZORPAY_SECRET, 20).map((d) => ({
+        pool: razorpayDeliveryPool(20, BENCH_RAZORPAY_SECRET).map((d) => ({
           body: d.body,
           headers: { 'X-Razorpay-Signature': d.signature },
         })),

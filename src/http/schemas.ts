@@ -64,7 +64,9 @@ export const PaymentStatusName = Type.Union(
 
 /** A transaction's live status. */
 export const TransactionView = Type.Object({
-  transaction_id: Type.String({ description: "The original contract's transaction_id, or the provider's event id" }),
+  transaction_id: Type.String({
+    description: "The original contract's transaction_id, or the provider's event id",
+  }),
   source_account: Nullable(Type.String(), 'Paying account; null where a provider event does not say'),
   destination_account: Nullable(Type.String(), 'Receiving account; null where a provider event does not say'),
   amount: Nullable(

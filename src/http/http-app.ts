@@ -23,6 +23,7 @@ import {
 import { installJsonBodyParser } from './json-body.js';
 import { lazyRequestLogger } from './request-logger.js';
 import { healthRoutes } from './routes/health-routes.js';
+import { operatorRoutes } from './routes/operator-routes.js';
 import { transactionRoutes } from './routes/transaction-routes.js';
 import { webhookRoutes } from './routes/webhook-routes.js';
 
@@ -129,11 +130,9 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
 
   await app.register(healthRoutes);
   await app.register(webhookRoutes, { ingest: options.ingest, verifySender: options.verifySender });
-  await app.register(transactionRoutes, {
-    store: options.store,
-    queue: options.queue,
-    authorize: requireApiKey(options.apiKeys),
-  });
+  const authorize = requireApiKey(options.apiKeys);
+  await app.register(transactionRoutes, { store: options.store, queue: options.queue, authorize });
+  await app.register(operatorRoutes, { store: options.store, queue: options.queue, authorize });
   for (const plugin of options.plugins ?? []) await plugin(app);
   await app.ready();
   return app;

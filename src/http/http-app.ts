@@ -9,6 +9,7 @@ import Fastify, {
   type FastifyRequest,
   LogController,
 } from 'fastify';
+import { dashboardRoutes, setDashboardHeaders } from '../dashboard/dashboard-routes.js';
 import type { IngestPipeline } from '../ingest/ingest-pipeline.js';
 import type { Logger } from '../logger.js';
 import type { JobQueue } from '../queue/job-queue.js';
@@ -106,9 +107,14 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
   // On every documentation route, the UI's static files included (swagger-ui's uiHooks miss those),
   // attached per route so that the webhook's hot path runs no extra hook.
   app.addHook('onRoute', (route) => {
-    if (!route.url.startsWith('/docs')) return;
+    const headers = route.url.startsWith('/docs')
+      ? setDocsHeaders
+      : route.url.startsWith('/dashboard')
+        ? setDashboardHeaders
+        : undefined;
+    if (!headers) return;
     const existing = route.onRequest ? [route.onRequest].flat() : [];
-    route.onRequest = [...existing, setDocsHeaders];
+    route.onRequest = [...existing, headers];
   });
 
   await app.register(swagger, {
@@ -133,6 +139,7 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
   const authorize = requireApiKey(options.apiKeys);
   await app.register(transactionRoutes, { store: options.store, queue: options.queue, authorize });
   await app.register(operatorRoutes, { store: options.store, queue: options.queue, authorize });
+  await dashboardRoutes({ apiKeyRequired: options.apiKeys.length > 0 })(app);
   for (const plugin of options.plugins ?? []) await plugin(app);
   await app.ready();
   return app;

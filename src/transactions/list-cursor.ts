@@ -3,6 +3,8 @@ import { FILTER_FIELDS, type KeysetPosition, type TransactionFilter } from '../d
 
 /** Cursor format version, first in every cursor, so a later format can tell old cursors apart. */
 const VERSION = 1;
+/** The latest instant a JavaScript Date can hold. */
+const MAX_TIME_MS = 8.64e15;
 /** Bytes of SHA-256 kept for the checksum and the filter fingerprint. */
 const DIGEST_BYTES = 9;
 
@@ -65,7 +67,12 @@ export function decodeCursor(
     parsed.length !== 4 ||
     parsed[0] !== VERSION ||
     !Number.isSafeInteger(parsed[1]) ||
+    // An unkeyed checksum can be recomputed, so the values are checked as any input is: a time
+    // every store can hold (the epoch to the end of JavaScript's range), an id of sane length.
+    (parsed[1] as number) < 0 ||
+    (parsed[1] as number) > MAX_TIME_MS ||
     typeof parsed[2] !== 'string' ||
+    parsed[2].length > 512 ||
     typeof parsed[3] !== 'string'
   ) {
     return { ok: false, problem: 'malformed' };

@@ -252,3 +252,32 @@ test('operators: the raw payload comes back byte for byte; stats answer on an em
   assert.equal(stats.total, 1);
   assert.ok(stats.oldest_received_at === null || Date.parse(stats.oldest_received_at) <= Date.now());
 });
+
+test('operators: a cursor crafted with a valid checksum but an impossible position is a 422, not a 500', async (t) => {
+  const rt = await startTestRuntime(t, { PROCESS_DELAY_SECONDS: '600' });
+  const { createHash } = await import('node:crypto');
+  const craft = (payload: unknown) => {
+    const body = Buffer.from(JSON.stringify(payload)).toString('base64url');
+    const sum = createHash('sha256').update(`cursor:${body}`).digest().subarray(0, 9).toString('base64url');
+    return `${body}.${sum}`;
+  };
+  const { encodeCursor } = await import('../../src/transactions/list-cursor.js');
+  const valid = encodeCursor({ createdAt: new Date(), transactionId: 'txn_x' }, {});
+  const fingerprint = (JSON.parse(Buffer.from(valid.split('.')[0]!, 'base64url').toString()) as string[])[3];
+  assert.equal(
+    (await request(rt.url, 'GET', `/v1/transactions?cursor=${craft([1, Date.now(), 'txn_x', fingerprint])}`))
+      .status,
+    200,
+  );
+  for (const payload of [
+    [1, 9e15, 'txn_x', fingerprint],
+    [1, -1, 'txn_x', fingerprint],
+    [1, 1.5, 'txn_x', fingerprint],
+    [1, Date.now(), 'x'.repeat(600), fingerprint],
+    [2, Date.now(), 'txn_x', fingerprint],
+    { at: Date.now() },
+  ]) {
+    const res = await request(rt.url, 'GET', `/v1/transactions?cursor=${craft(payload)}`);
+    assert.equal(res.status, 422, JSON.stringify(payload));
+  }
+});

@@ -49,6 +49,7 @@ export class SqlConditions {
     return this.dialect.placeholder(this.params.length);
   }
 
+  /** Adds a condition per field of `filter` that is present. */
   filter(filter: TransactionFilter): this {
     const { time } = this.dialect;
     if (filter.status !== undefined) this.add('status = ?', filter.status);

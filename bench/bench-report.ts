@@ -91,6 +91,20 @@ export interface SoakResult {
   rssMaxMb: number;
 }
 
+/** One operators' query timed through the HTTP API on a store holding `rows` transactions. */
+export interface OperatorRow {
+  store: 'SQLite' | 'PostgreSQL';
+  label: string;
+  rows: number;
+  requests: number;
+  /** Milliseconds from sending the request to the answer's last byte, one request at a time. */
+  p50: number;
+  p99: number;
+  max: number;
+  /** How long writing the rows took (not part of any latency). */
+  seedSeconds: number;
+}
+
 /** Everything one `npm run bench` measured, written to bench/results/latest.json. */
 export interface BenchResults {
   startedAt: string;
@@ -112,6 +126,8 @@ export interface BenchResults {
   drain: DrainRow[];
   forwardDrain: ForwardDrainRow[];
   soak?: SoakResult;
+  /** The operators' list and stats latency on a million transactions (absent from older results). */
+  operator?: OperatorRow[];
   skipped: string[];
 }
 
@@ -237,6 +253,19 @@ export function renderMarkdown(results: BenchResults): string {
         `RSS ${f0(s.rssFirstQuarterMb)} MB in the first quarter, ${f0(s.rssLastQuarterMb)} MB in the last, max ${f0(s.rssMaxMb)} MB.`,
     );
   }
+  pushTable(
+    lines,
+    ['Operators (API, one request at a time)', 'Store rows', 'Requests', 'p50 ms', 'p99 ms', 'max ms'],
+    '|---|---:|---:|---:|---:|---:|',
+    (results.operator ?? []).map((r) => [
+      `${r.store}: ${r.label}`,
+      f0(r.rows),
+      f0(r.requests),
+      f2(r.p50),
+      f2(r.p99),
+      f2(r.max),
+    ]),
+  );
   for (const reason of results.skipped) lines.push('', `Skipped: ${reason}`);
   return `${lines.join('\n')}\n`;
 }

@@ -7,13 +7,15 @@
  *
  * Options: `--duration <s>` per load run (10), `--connections <n>` (32), `--soak` (a 5-minute soak;
  * default 30 s), `--soak-seconds <s>` (0 skips it), `--only <keys>` (comma-separated among
- * embedded, embedded-normal, postgres-redis), `--no-drain`, `--no-forward` (skips the forwarding
+ * embedded, embedded-normal, postgres-redis, operator), `--no-drain`, `--no-forward` (skips the forwarding
  * drain), `--forward-only` (only the forwarding drain rows), `--out <dir>` (bench/results),
- * `--client wrk` (closed-loop runs from wrk instead of autocannon; wrk must be on PATH).
+ * `--client wrk` (closed-loop runs from wrk instead of autocannon; wrk must be on PATH),
+ * `--operator-rows <n>` (transactions in the store of the operators' rows, 1,000,000; `--only
+ * operator` runs only those rows).
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
@@ -48,6 +50,7 @@ import {
 } from './bench-report.js';
 import { type CpuPerRequest, startCpuMeter } from './cpu-usage.js';
 import type { LoadResult, LoadSpec } from './load-client.js';
+import { measurePostgresOperator, measureSqliteOperator } from './operator-bench.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -61,6 +64,7 @@ const { values: args } = parseArgs({
     'forward-only': { type: 'boolean', default: false },
     out: { type: 'string', default: join(process.cwd(), 'bench', 'results') },
     client: { type: 'string', default: 'autocannon' },
+    'operator-rows': { type: 'string', default: '1000000' },
   },
 });
 
@@ -78,6 +82,7 @@ const FIXED_RATE = 1000;
 /** Ids posted once before the duplicate run, then cycled through. */
 const DUPLICATE_POOL = 5000;
 const DRAIN_TRANSACTIONS = 10_000;
+const OPERATOR_ROWS = Number(args['operator-rows']);
 const RUN_ID = Date.now().toString(36);
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -452,6 +457,46 @@ async function measureIngest(results: BenchResults, deployments: readonly Deploy
   }
 }
 
+/**
+ * The operators' list and stats latency on {@link OPERATOR_ROWS} transactions: SQLite in a
+ * temporary file, PostgreSQL in a database of its own (created and dropped here) when reachable.
+ */
+async function measureOperator(results: BenchResults): Promise<void> {
+  const rows: NonNullable<BenchResults['operator']> = [];
+  const dir = mkdtempSync(join(tmpdir(), 'webhooks-bench-operator-'));
+  try {
+    rows.push(...(await measureSqliteOperator(dir, OPERATOR_ROWS, log)));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const adminUrl =
+    process.env.BENCH_DATABASE_URL ||
+    process.env.TEST_DATABASE_URL ||
+    'postgres://postgres@127.0.0.1:5432/postgres';
+  const pg = (await import('pg')).default;
+  const admin = new pg.Client({ connectionString: adminUrl });
+  try {
+    await admin.connect();
+  } catch (error) {
+    const line = `operators' rows on PostgreSQL (${error instanceof Error ? error.message : String(error)})`;
+    results.skipped.push(line);
+    log(`!!! SKIPPING ${line} !!!`);
+    results.operator = rows;
+    return;
+  }
+  const name = `bench_${RUN_ID}_operator`.replace(/[^a-z0-9_]/g, '_');
+  try {
+    await admin.query(`CREATE DATABASE "${name}"`);
+    const url = new URL(adminUrl);
+    url.pathname = `/${name}`;
+    rows.push(...(await measurePostgresOperator(url.toString(), OPERATOR_ROWS, log)));
+  } finally {
+    await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`).catch(() => undefined);
+    await admin.end();
+  }
+  results.operator = rows;
+}
+
 async function main(): Promise<void> {
   const results: BenchResults = {
     startedAt: new Date().toISOString(),
@@ -470,6 +515,7 @@ async function main(): Promise<void> {
         '"vs ceiling" divides by the mean of the ceiling runs made at the start and at the end. Fresh ids are random (like providers\' ids), sequential ids are a prefix plus a counter (what autocannon\'s [<id>] sends), duplicate ids repeat 5,000 ids posted just before.',
         "Fixed-rate rows are paced evenly (open loop, latency measured from the intended send time), not with autocannon's per-second bursts. Latencies of the other rows are the closed-loop client's (autocannon's in whole milliseconds).",
         'Peak RSS is the process high-water mark over all its runs; with a 30 s handler delay the in-process queue holds every job not yet started in memory.',
+        "Operators' rows: the store is seeded directly with a month of transactions (45% Razorpay, 40% Stripe, 15% original contract; 1% FAILED, a RECEIVED and PROCESSING backlog among the newest), then one api process (API_KEYS set, no worker) answers each query 200 times, one request at a time after 20 unreported ones; a later page starts at a cursor spread over the older 90% of the table. PostgreSQL is VACUUM ANALYZEd after seeding, as autovacuum would; SQLite is not analysed (the service never runs ANALYZE).",
       ],
     },
     ceiling: { freeRps: [], meanRps: Number.NaN },
@@ -495,7 +541,8 @@ async function main(): Promise<void> {
   }
 
   try {
-    if (!FORWARD_ONLY) await measureIngest(results, deployments);
+    // `--only operator` measures no ingest at all, the ceiling included.
+    if (!FORWARD_ONLY && deployments.length > 0) await measureIngest(results, deployments);
 
     const drained = deployments.filter((x) => x.key !== 'embedded-normal');
     if (!args['no-drain'] && !FORWARD_ONLY) {
@@ -514,6 +561,7 @@ async function main(): Promise<void> {
       log(`${embedded.label}: soak ${SOAK_SECONDS} s`);
       results.soak = await measureSoak(embedded, SOAK_SECONDS);
     }
+    if (wanted('operator') && !FORWARD_ONLY) await measureOperator(results);
   } finally {
     await stopAll();
     for (const d of deployments) await d.cleanup().catch(() => undefined);

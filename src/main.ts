@@ -2,12 +2,14 @@ import { ConfigError, loadConfig, ROLES, type Role } from './config.js';
 import { createLogger } from './logger.js';
 import { runMigrateCommand } from './migrate-command.js';
 import { unsupportedNodeVersion } from './node-version.js';
+import { runOperatorCommand } from './operator-command.js';
 import { runRequeueCommand } from './requeue-command.js';
 import { startRuntime } from './runtime.js';
 
 /**
  * Entry point: `main.js [all|api|worker]` runs a role; `main.js requeue <transaction_id>` puts a
- * FAILED transaction back to RECEIVED; `main.js migrate` brings the store's schema up to date.
+ * FAILED transaction back to RECEIVED; `main.js migrate` brings the store's schema up to date;
+ * `main.js cli <list|show|stats|retry>` gives operators the list, stats and bulk retry.
  * Configuration comes from the environment, validated once.
  */
 async function main(argv: string[]): Promise<void> {
@@ -23,13 +25,17 @@ async function main(argv: string[]): Promise<void> {
     process.exitCode = await runRequeueCommand(rest, process.env);
     return;
   }
+  if (command === 'cli') {
+    process.exitCode = await runOperatorCommand(rest, process.env);
+    return;
+  }
   if (command === 'migrate') {
     process.exitCode = await runMigrateCommand(rest, process.env);
     return;
   }
   if (!(ROLES as readonly string[]).includes(command)) {
     console.error(
-      `Unknown command "${command}": use ${ROLES.join(', ')}, migrate or requeue <transaction_id>`,
+      `Unknown command "${command}": use ${ROLES.join(', ')}, migrate, cli or requeue <transaction_id>`,
     );
     process.exitCode = 2;
     return;

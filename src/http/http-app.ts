@@ -9,6 +9,7 @@ import Fastify, {
   type FastifyRequest,
   LogController,
 } from 'fastify';
+import { dashboardRoutes, setDashboardHeaders } from '../dashboard/dashboard-routes.js';
 import type { Provider } from '../domain/provider-event.js';
 import type { IngestPipeline } from '../ingest/ingest-pipeline.js';
 import type { Logger } from '../logger.js';
@@ -26,6 +27,7 @@ import {
 import { installJsonBodyParser } from './json-body.js';
 import { lazyRequestLogger } from './request-logger.js';
 import { healthRoutes } from './routes/health-routes.js';
+import { operatorRoutes } from './routes/operator-routes.js';
 import { paymentRoutes } from './routes/payment-routes.js';
 import { providerWebhookRoutes } from './routes/provider-webhook-routes.js';
 import { transactionRoutes } from './routes/transaction-routes.js';
@@ -114,9 +116,14 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
   // On every documentation route, the UI's static files included (swagger-ui's uiHooks miss those),
   // attached per route so that the webhook's hot path runs no extra hook.
   app.addHook('onRoute', (route) => {
-    if (!route.url.startsWith('/docs')) return;
+    const headers = route.url.startsWith('/docs')
+      ? setDocsHeaders
+      : route.url.startsWith('/dashboard')
+        ? setDashboardHeaders
+        : undefined;
+    if (!headers) return;
     const existing = route.onRequest ? [route.onRequest].flat() : [];
-    route.onRequest = [...existing, setDocsHeaders];
+    route.onRequest = [...existing, headers];
   });
 
   await app.register(swagger, {
@@ -145,7 +152,9 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
   });
   const authorize = requireApiKey(options.apiKeys);
   await app.register(transactionRoutes, { store: options.store, queue: options.queue, authorize });
+  await app.register(operatorRoutes, { store: options.store, queue: options.queue, authorize });
   await app.register(paymentRoutes, { store: options.store, readEvent: options.readStoredEvent, authorize });
+  await dashboardRoutes({ apiKeyRequired: options.apiKeys.length > 0 })(app);
   for (const plugin of options.plugins ?? []) await plugin(app);
   await app.ready();
   return app;

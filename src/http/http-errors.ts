@@ -67,6 +67,24 @@ function toFieldError(context: string, error: AjvError): FieldError {
       };
     case 'exclusiveMinimum':
       return { loc, msg: `Input should be greater than ${error.params.limit}`, type: 'greater_than' };
+    case 'enum': {
+      const allowed = (error.params.allowedValues as unknown[]).map((v) => `'${String(v)}'`);
+      const list =
+        allowed.length > 1 ? `${allowed.slice(0, -1).join(', ')} or ${allowed.at(-1)}` : allowed[0];
+      return { loc, msg: `Input should be ${list}`, type: 'enum' };
+    }
+    case 'additionalProperties':
+      return {
+        loc: [...loc, String(error.params.additionalProperty)],
+        msg: 'Extra inputs are not permitted',
+        type: 'extra_forbidden',
+      };
+    case 'minItems':
+      return { loc, msg: `List should have at least ${error.params.limit} items`, type: 'too_short' };
+    case 'maxItems':
+      return { loc, msg: `List should have at most ${error.params.limit} items`, type: 'too_long' };
+    case 'uniqueItems':
+      return { loc, msg: 'List items should be unique', type: 'unique_items' };
     default:
       return { loc, msg: error.message ?? 'Invalid value', type: error.keyword };
   }

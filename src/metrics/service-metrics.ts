@@ -184,9 +184,10 @@ export class ServiceMetrics {
       registers,
     });
 
-    // Counting by status scans the table (about 0.3 ms per 1,000 SQLite rows, on the event loop),
-    // so scrapes that overlap share one count, and a count that took over 10 ms is reused for 100
-    // times as long: scraping then costs at most 1% of the loop, however large the table grows.
+    // The SQL stores count the open statuses through an index and PROCESSED from a kept count, so
+    // a count grows with the backlog only; MongoDB's still grows with the table. Scrapes that
+    // overlap share one count, and a count that took over 10 ms is reused for 100 times as long:
+    // scraping then costs at most 1% of the loop, however large the table or the backlog grows.
     let counting: Promise<Record<TransactionStatus, number>> | undefined;
     let lastCount: { value: Record<TransactionStatus, number>; reuseUntil: number } | undefined;
     const countByStatus = async (): Promise<Record<TransactionStatus, number>> => {

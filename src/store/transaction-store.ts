@@ -1,4 +1,10 @@
 import type { NewTransaction, TransactionRecord, TransactionStatus } from '../domain/transaction.js';
+import type {
+  RetrySelection,
+  TransactionListQuery,
+  TransactionStats,
+  TransactionSummary,
+} from '../domain/transaction-query.js';
 
 /** The result of offering one transaction to the store. */
 export interface InsertOutcome {
@@ -103,6 +109,32 @@ export interface TransactionStore {
    */
   findByPayment(paymentId: string, limit: number): Promise<TransactionRecord[]>;
 
-  /** How many transactions are in each status. */
+  /**
+   * How many transactions are in each status, exactly. Cheap on a large table: the open statuses
+   * are counted through their index, PROCESSED (which only grows) from a counter where the engine
+   * keeps one.
+   */
   countByStatus(): Promise<Record<TransactionStatus, number>>;
+
+  /**
+   * One page of transactions matching `query.filter`, newest first (ties: higher id first, compared
+   * byte by byte), starting after `query.after`; at most `query.limit` rows, each read through an
+   * index in that order, so a page costs the same wherever it lies.
+   */
+  list(query: TransactionListQuery): Promise<TransactionSummary[]>;
+
+  /** The operator's figures in one snapshot; `failedSince` bounds {@link TransactionStats.recentFailures}. */
+  stats(failedSince: Date): Promise<TransactionStats>;
+
+  /** How many FAILED transactions `selection` matches (a bulk retry's dry run). */
+  countFailed(selection: RetrySelection): Promise<number>;
+
+  /**
+   * Requeues at most `limit` FAILED transactions matching `selection` whose failure was recorded at
+   * or before `failedBefore`, in one conditional statement: FAILED -> RECEIVED, attempts reset to 0,
+   * available now, as {@link TransactionStore.requeue} does. Returns those it requeued, so the
+   * caller can ring the queue for each. `failedBefore` keeps a loop of calls finite: a transaction
+   * requeued by an earlier call that fails again meanwhile is not taken twice.
+   */
+  requeueFailed(selection: RetrySelection, failedBefore: Date, limit: number): Promise<DueTransaction[]>;
 }

@@ -1,8 +1,11 @@
-import type { TransactionRecord } from '../domain/transaction.js';
+import type { TransactionSummary } from '../domain/transaction-query.js';
 import type { TransactionView } from '../http/schemas.js';
 
-/** The public JSON view of a stored transaction (snake_case, ISO 8601 UTC timestamps). */
-export function toTransactionView(record: TransactionRecord): TransactionView {
+/**
+ * The public JSON view of a stored transaction (snake_case, ISO 8601 UTC timestamps). The raw
+ * payload is not part of it, so a list page's summary renders the same as a full record.
+ */
+export function toTransactionView(record: TransactionSummary): TransactionView {
   return {
     transaction_id: record.transactionId,
     source_account: record.sourceAccount,

@@ -199,3 +199,38 @@ test('postgres store: a schema at version 1 migrates to the provider columns and
     POSTGRES_MIGRATIONS.map((m) => m.version),
   );
 });
+
+test('postgres store: a schema at version 2 starts counting PROCESSED from the rows it holds', {
+  skip,
+}, async (t) => {
+  const schema = freshSchema(t);
+  const quoted = `"${schema.name}"`;
+  await adminPool().query(`CREATE SCHEMA ${quoted}`);
+  await adminPool().query(
+    `CREATE TABLE ${quoted}.schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL)`,
+  );
+  for (const migration of POSTGRES_MIGRATIONS.slice(0, 2)) {
+    await adminPool().query(`SET search_path TO ${quoted}; ${migration.sql}; RESET search_path;`);
+    await adminPool().query(`INSERT INTO ${quoted}.schema_migrations VALUES ($1, $2, now())`, [
+      migration.version,
+      migration.name,
+    ]);
+  }
+  for (const [i, status] of ['PROCESSED', 'PROCESSED', 'FAILED', 'RECEIVED'].entries()) {
+    await adminPool().query(
+      `INSERT INTO ${quoted}.transactions (transaction_id, status, created_at, updated_at, available_at, payload)
+       VALUES ($1, $2, $3, $3, $3, '{}')`,
+      [`txn_v2_${i}`, status, new Date(Date.now() + i)],
+    );
+  }
+  const store = schema.newStore();
+  await store.ready();
+  assert.deepEqual(await store.countByStatus(), { RECEIVED: 1, PROCESSING: 0, PROCESSED: 2, FAILED: 1 });
+  assert.ok(await store.claim('txn_v2_3', 'w', 60_000));
+  assert.ok(await store.complete('txn_v2_3', 'w'));
+  assert.equal((await store.countByStatus()).PROCESSED, 3);
+  assert.deepEqual(
+    (await store.list({ filter: {}, limit: 2 })).map((r) => r.transactionId),
+    ['txn_v2_3', 'txn_v2_2'],
+  );
+});

@@ -86,7 +86,44 @@ test('sqlite store: a file at version 1 is rebuilt with the provider columns, ke
     .prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'transactions'")
     .pluck()
     .all();
-  for (const name of ['transactions_received_due', 'transactions_lease_due', 'transactions_payment']) {
+  for (const name of [
+    'transactions_received_due',
+    'transactions_lease_due',
+    'transactions_payment',
+    'transactions_created',
+    'transactions_status',
+    'transactions_provider',
+    'transactions_event_type',
+    'transactions_failed',
+  ]) {
     assert.ok(indexes.includes(name), name);
   }
+});
+
+test('sqlite store: a file at version 2 starts counting PROCESSED from the rows it holds', async (t) => {
+  const path = join(tempDir(t), 'v2.db');
+  const v2 = new Database(path);
+  for (const migration of SQLITE_MIGRATIONS.slice(0, 2)) v2.exec(migration);
+  v2.pragma('user_version = 2');
+  const insert = v2.prepare(
+    `INSERT INTO transactions (transaction_id, status, created_at, updated_at, available_at, payload)
+     VALUES (?, ?, ?, ?, ?, '{}')`,
+  );
+  const now = Date.now();
+  for (const [i, status] of ['PROCESSED', 'PROCESSED', 'PROCESSED', 'FAILED', 'RECEIVED'].entries()) {
+    insert.run(`txn_v2_${i}`, status, now + i, now + i, now + i);
+  }
+  v2.close();
+
+  const store = new SqliteStore({ path, synchronous: 'NORMAL' });
+  await store.ready();
+  t.after(() => store.close());
+  assert.deepEqual(await store.countByStatus(), { RECEIVED: 1, PROCESSING: 0, PROCESSED: 3, FAILED: 1 });
+  assert.ok(await store.claim('txn_v2_4', 'w', 60_000));
+  assert.ok(await store.complete('txn_v2_4', 'w'));
+  assert.equal((await store.countByStatus()).PROCESSED, 4);
+  assert.deepEqual(
+    (await store.list({ filter: {}, limit: 2 })).map((r) => r.transactionId),
+    ['txn_v2_4', 'txn_v2_3'],
+  );
 });

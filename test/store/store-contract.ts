@@ -1,5 +1,11 @@
 import assert from 'node:assert/strict';
 import { type TestContext, test } from 'node:test';
+import type { NewTransaction } from '../../src/domain/transaction.js';
+import {
+  compareListOrder,
+  type KeysetPosition,
+  type TransactionFilter,
+} from '../../src/domain/transaction-query.js';
 import type { TransactionStore } from '../../src/store/transaction-store.js';
 import { newTransaction, uniqueId } from '../helpers/sample-transaction.js';
 import { waitFor } from '../helpers/wait-for.js';
@@ -387,10 +393,247 @@ export function storeContract(
     assert.deepEqual(await store.countByStatus(), { RECEIVED: 1, PROCESSING: 1, PROCESSED: 1, FAILED: 1 });
   });
 
+  it('lists newest first, ties by the higher id byte by byte, every row once across pages', async (_t, store) => {
+    const base = Date.now() - 60_000;
+    // Five rows share one millisecond; their ids differ in case and length, where collations disagree.
+    const tied = ['txn_B', 'txn_a', 'txn_b', 'txn_a1', 'txn_A'].map((suffix) =>
+      newTransaction({ transactionId: uniqueId(suffix), receivedAt: new Date(base) }),
+    );
+    const spread = Array.from({ length: 12 }, (_, i) =>
+      newTransaction({ receivedAt: new Date(base - 1000 + i * 7) }),
+    );
+    const all = [...spread, ...tied];
+    await store.insertMany([...all].reverse());
+    const expected = sortedIds(all);
+    const pages = await pagesOf(store, {}, 4);
+    assert.deepEqual(pages.flat(), expected);
+    assert.deepEqual(
+      pages.map((p) => p.length),
+      [4, 4, 4, 4, 1],
+    );
+    // A page never carries the raw payload.
+    const [first] = await store.list({ filter: {}, limit: 1 });
+    assert.equal((first as { payload?: string } | undefined)?.payload, undefined);
+    assert.equal(first?.transactionId, expected[0]);
+  });
+
+  it('pages never repeat or skip a row while new transactions arrive', async (_t, store) => {
+    const start = Date.now() - 10_000;
+    const existing = Array.from({ length: 30 }, (_, i) =>
+      newTransaction({ receivedAt: new Date(start + i) }),
+    );
+    await store.insertMany(existing);
+    const seen: string[] = [];
+    let after: KeysetPosition | undefined;
+    for (;;) {
+      const page = await store.list({ filter: {}, after, limit: 7 });
+      if (page.length === 0) break;
+      seen.push(...page.map((r) => r.transactionId));
+      after = page.at(-1)!;
+      // New webhooks arrive between pages: created now, newer than every listed row.
+      await store.insertMany([newTransaction(), newTransaction()]);
+    }
+    assert.deepEqual(seen, sortedIds(existing));
+  });
+
+  it('filters by status, provider, event type, payment and creation time', async (_t, store) => {
+    const t0 = Date.now() - 100_000;
+    const at = (s: number) => new Date(t0 + s * 1000);
+    const paymentId = uniqueId('pay');
+    const rows = {
+      plain: newTransaction({ receivedAt: at(1) }),
+      captured: newTransaction({
+        receivedAt: at(2),
+        provider: 'razorpay',
+        eventType: 'payment.captured',
+        paymentId,
+      }),
+      authorized: newTransaction({
+        receivedAt: at(3),
+        provider: 'razorpay',
+        eventType: 'payment.authorized',
+        paymentId,
+      }),
+      stripe: newTransaction({
+        receivedAt: at(4),
+        provider: 'stripe',
+        eventType: 'payment_intent.succeeded',
+      }),
+      failed: newTransaction({
+        receivedAt: at(5),
+        provider: 'stripe',
+        eventType: 'payment_intent.succeeded',
+      }),
+    };
+    await store.insertMany(Object.values(rows));
+    await failTransaction(store, rows.failed.transactionId);
+    await failTransaction(store, rows.plain.transactionId);
+    const ids = async (filter: TransactionFilter) =>
+      (await store.list({ filter, limit: 100 })).map((r) => r.transactionId);
+    const name = (...keys: (keyof typeof rows)[]) => keys.map((k) => rows[k].transactionId);
+    assert.deepEqual(await ids({ status: 'FAILED' }), name('failed', 'plain'));
+    assert.deepEqual(await ids({ status: 'FAILED', provider: 'stripe' }), name('failed'));
+    assert.deepEqual(await ids({ status: 'RECEIVED' }), name('stripe', 'authorized', 'captured'));
+    assert.deepEqual(await ids({ provider: 'razorpay' }), name('authorized', 'captured'));
+    assert.deepEqual(await ids({ eventType: 'payment_intent.succeeded' }), name('failed', 'stripe'));
+    assert.deepEqual(await ids({ paymentId }), name('authorized', 'captured'));
+    assert.deepEqual(await ids({ paymentId, eventType: 'payment.captured' }), name('captured'));
+    // created_after is inclusive, created_before exclusive.
+    assert.deepEqual(
+      await ids({ createdAfter: at(2), createdBefore: at(4) }),
+      name('authorized', 'captured'),
+    );
+    assert.deepEqual(await ids({ createdAfter: at(5) }), name('failed'));
+    assert.deepEqual(await ids({ createdBefore: at(1) }), []);
+    assert.deepEqual(await ids({ provider: 'stripe', status: 'PROCESSED' }), []);
+    // Paging within a filter.
+    const pages = await pagesOf(store, { provider: 'razorpay' }, 1);
+    assert.deepEqual(pages.flat(), name('authorized', 'captured'));
+  });
+
+  it('states the operator figures: counts, oldest RECEIVED, recent failures, open counts by provider', async (_t, store) => {
+    const empty = await store.stats(new Date(Date.now() - 3_600_000));
+    assert.deepEqual(empty.byStatus, { RECEIVED: 0, PROCESSING: 0, PROCESSED: 0, FAILED: 0 });
+    assert.equal(empty.oldestReceivedAt, null);
+    assert.equal(empty.recentFailures, 0);
+    assert.deepEqual(empty.byProvider.razorpay, { RECEIVED: 0, PROCESSING: 0, FAILED: 0 });
+
+    const oldest = new Date(Date.now() - 50_000);
+    const items = [
+      newTransaction({ receivedAt: oldest }),
+      newTransaction({ provider: 'razorpay' }),
+      newTransaction({ provider: 'razorpay' }),
+      newTransaction({ provider: 'stripe' }),
+      newTransaction({ provider: 'stripe' }),
+      newTransaction(),
+    ];
+    await store.insertMany(items);
+    const [plain, rzpA, rzpB, stripeA, stripeB, done] = items.map((i) => i.transactionId) as string[];
+    await failTransaction(store, rzpA!);
+    await failTransaction(store, stripeA!);
+    await store.claim(stripeB!, 'w', 60_000);
+    await store.claim(done!, 'w', 60_000);
+    assert.equal(await store.complete(done!, 'w'), true);
+    const beforeLastFailure = await nextMillisecond(new Date());
+    await failTransaction(store, plain!);
+
+    const stats = await store.stats(beforeLastFailure);
+    assert.deepEqual(stats.byStatus, { RECEIVED: 1, PROCESSING: 1, PROCESSED: 1, FAILED: 3 });
+    assert.deepEqual(await store.countByStatus(), stats.byStatus);
+    assert.equal(stats.recentFailures, 1, 'only the failure recorded after the instant asked about');
+    assert.equal((await store.stats(new Date(Date.now() - 3_600_000))).recentFailures, 3);
+    assert.equal(stats.oldestReceivedAt?.getTime(), (await store.get(rzpB!))?.createdAt.getTime());
+    assert.deepEqual(stats.byProvider, {
+      razorpay: { RECEIVED: 1, PROCESSING: 0, FAILED: 1 },
+      stripe: { RECEIVED: 0, PROCESSING: 1, FAILED: 1 },
+    });
+    // The oldest RECEIVED moves on once it is claimed; a requeued row counts as RECEIVED again.
+    await store.requeue(plain!);
+    const later = await store.stats(new Date());
+    assert.equal(later.oldestReceivedAt?.getTime(), oldest.getTime());
+    assert.deepEqual(later.byStatus, { RECEIVED: 2, PROCESSING: 1, PROCESSED: 1, FAILED: 2 });
+  });
+
+  it('counts PROCESSED exactly across many completions, repeated and concurrent ones included', async (_t, store) => {
+    const items = Array.from({ length: 40 }, () => newTransaction());
+    await store.insertMany(items);
+    for (const item of items) await store.claim(item.transactionId, 'w', 60_000);
+    const asks = [...items, ...items.slice(0, 10)].map((i) => store.complete(i.transactionId, 'w'));
+    assert.equal((await Promise.all(asks)).filter(Boolean).length, 40);
+    assert.equal((await store.countByStatus()).PROCESSED, 40);
+    assert.equal((await store.stats(new Date())).byStatus.PROCESSED, 40);
+  });
+
+  it('counts and requeues only FAILED matches, in bounded batches, each once', async (_t, store) => {
+    const failedStripe = Array.from({ length: 5 }, () => newTransaction({ provider: 'stripe' }));
+    const failedPlain = Array.from({ length: 3 }, () => newTransaction());
+    const receivedStripe = newTransaction({ provider: 'stripe' });
+    const processedStripe = newTransaction({ provider: 'stripe' });
+    await store.insertMany([...failedStripe, ...failedPlain, receivedStripe, processedStripe]);
+    for (const item of [...failedStripe, ...failedPlain]) await failTransaction(store, item.transactionId);
+    await store.claim(processedStripe.transactionId, 'w', 60_000);
+    await store.complete(processedStripe.transactionId, 'w');
+
+    const stripe = { kind: 'filter', filter: { provider: 'stripe' } } as const;
+    assert.equal(await store.countFailed(stripe), 5);
+    assert.equal(await store.countFailed({ kind: 'filter', filter: {} }), 8);
+    const named = {
+      kind: 'ids',
+      ids: [failedPlain[0]!.transactionId, receivedStripe.transactionId, uniqueId()],
+    } as const;
+    assert.equal(await store.countFailed(named), 1);
+
+    const startedAt = new Date();
+    const first = await store.requeueFailed(stripe, startedAt, 2);
+    assert.equal(first.length, 2);
+    assert.ok(first.every((r) => r.attempts === 0));
+    // A requeued row that fails again after the retry began is not taken a second time.
+    await nextMillisecond(startedAt);
+    await failTransaction(store, first[0]!.transactionId);
+    const rest = [];
+    for (;;) {
+      const batch = await store.requeueFailed(stripe, startedAt, 2);
+      if (batch.length === 0) break;
+      assert.ok(batch.length <= 2);
+      rest.push(...batch);
+    }
+    const requeued = [...first, ...rest].map((r) => r.transactionId).sort();
+    assert.deepEqual(requeued, failedStripe.map((i) => i.transactionId).sort());
+    assert.equal((await store.get(first[0]!.transactionId))?.status, 'FAILED');
+    assert.equal((await store.get(first[1]!.transactionId))?.status, 'RECEIVED');
+    assert.equal((await store.get(first[1]!.transactionId))?.attempts, 0);
+    assert.equal((await store.get(receivedStripe.transactionId))?.status, 'RECEIVED');
+    assert.equal((await store.get(processedStripe.transactionId))?.status, 'PROCESSED');
+    assert.equal((await store.get(failedPlain[1]!.transactionId))?.status, 'FAILED');
+
+    const byIds = await store.requeueFailed(named, new Date(), 500);
+    assert.deepEqual(
+      byIds.map((r) => r.transactionId),
+      [failedPlain[0]!.transactionId],
+    );
+    assert.deepEqual(await store.requeueFailed(named, new Date(), 500), [], 'repeating finds nothing left');
+    assert.ok(await store.claim(failedPlain[0]!.transactionId, 'w', 60_000), 'a requeued row is claimable');
+  });
+
   it('answers ping, and tolerates ready and close twice', async (_t, store) => {
     await store.ready();
     await store.ping();
     await store.close();
     await store.close();
   });
+}
+
+/** Ids of `items` in the list's order. */
+function sortedIds(items: readonly NewTransaction[]): string[] {
+  return items
+    .map((i) => ({ createdAt: i.receivedAt, transactionId: i.transactionId }))
+    .sort(compareListOrder)
+    .map((p) => p.transactionId);
+}
+
+/** Every page of `filter` with `limit` rows, following each page's last row. */
+async function pagesOf(
+  store: TransactionStore,
+  filter: TransactionFilter,
+  limit: number,
+): Promise<string[][]> {
+  const pages: string[][] = [];
+  let after: KeysetPosition | undefined;
+  for (;;) {
+    const page = await store.list({ filter, after, limit });
+    if (page.length === 0) return pages;
+    pages.push(page.map((r) => r.transactionId));
+    after = page.at(-1)!;
+  }
+}
+
+/** Claims and fails `transactionId`, as a worker does when its attempts run out. */
+async function failTransaction(store: TransactionStore, transactionId: string): Promise<void> {
+  assert.ok(await store.claim(transactionId, 'w', 60_000), `claim ${transactionId}`);
+  assert.ok(await store.fail(transactionId, 'w', 'Error: declined'), `fail ${transactionId}`);
+}
+
+/** Resolves with the time once the clock has passed `instant`, so later writes are stamped after it. */
+function nextMillisecond(instant: Date): Promise<Date> {
+  return waitFor(() => (Date.now() > instant.getTime() ? new Date() : null), { intervalMs: 1 });
 }

@@ -1,13 +1,17 @@
 import { type Collection, Decimal128, type Filter, MongoBulkWriteError, MongoClient } from 'mongodb';
 import type { PaymentStatus } from '../../domain/payment-status.js';
 import type { Provider } from '../../domain/provider-event.js';
-import {
-  type NewTransaction,
-  TRANSACTION_STATUSES,
-  type TransactionRecord,
-  type TransactionStatus,
-} from '../../domain/transaction.js';
+import type { NewTransaction, TransactionRecord, TransactionStatus } from '../../domain/transaction.js';
+import type {
+  KeysetPosition,
+  RetrySelection,
+  TransactionFilter,
+  TransactionListQuery,
+  TransactionStats,
+  TransactionSummary,
+} from '../../domain/transaction-query.js';
 import { insertOutcomesInOrder } from '../insert-outcomes.js';
+import { type OpenCount, statsFrom, statusCounts } from '../open-counts.js';
 import type {
   Claim,
   DueQuery,
@@ -81,6 +85,44 @@ function instant(value: unknown, name: string): Date {
   if (!(value instanceof Date) || Number.isNaN(value.getTime()))
     throw new TypeError(`${name} must be a valid Date`);
   return new Date(value.getTime());
+}
+
+/** The documents `filter` means, from checked values only (see {@link text}). */
+function filterQuery(filter: TransactionFilter): Filter<TransactionDocument> {
+  const query: Filter<TransactionDocument> = {};
+  if (filter.status !== undefined) query.status = text(filter.status, 'status') as TransactionStatus;
+  if (filter.provider !== undefined) query.provider = text(filter.provider, 'provider') as Provider;
+  if (filter.eventType !== undefined) query.event_type = text(filter.eventType, 'eventType');
+  if (filter.paymentId !== undefined) query.payment_id = text(filter.paymentId, 'paymentId');
+  if (filter.createdAfter !== undefined || filter.createdBefore !== undefined) {
+    query.created_at = {
+      ...(filter.createdAfter !== undefined ? { $gte: instant(filter.createdAfter, 'createdAfter') } : {}),
+      ...(filter.createdBefore !== undefined ? { $lt: instant(filter.createdBefore, 'createdBefore') } : {}),
+    };
+  }
+  return query;
+}
+
+/** Documents after `position` in the list's order: older, or as old with a lower id. */
+function afterQuery(position: KeysetPosition): Filter<TransactionDocument> {
+  const at = instant(position.createdAt, 'createdAt');
+  return {
+    $or: [
+      { created_at: { $lt: at } },
+      { created_at: at, transaction_id: { $lt: text(position.transactionId, 'transactionId') } },
+    ],
+  };
+}
+
+/** FAILED documents of `selection`. */
+function failedQuery(selection: RetrySelection): Filter<TransactionDocument> {
+  if (selection.kind === 'ids') {
+    return {
+      status: 'FAILED',
+      transaction_id: { $in: selection.ids.map((id) => text(id, 'transactionId')) },
+    };
+  }
+  return { ...filterQuery(selection.filter), status: 'FAILED' };
 }
 
 function toDocument(item: NewTransaction): TransactionDocument {
@@ -205,6 +247,13 @@ export class MongoStore implements TransactionStore {
           name: 'payment_events',
           partialFilterExpression: { payment_id: { $type: 'string' } },
         },
+        // The operators' list reads each filter through an index in its order (newest first, then
+        // transaction_id); the status index carries the provider for counting the open statuses.
+        { key: { created_at: 1, transaction_id: 1 }, name: 'list_created' },
+        { key: { status: 1, created_at: 1, transaction_id: 1, provider: 1 }, name: 'list_status' },
+        { key: { provider: 1, created_at: 1, transaction_id: 1 }, name: 'list_provider' },
+        { key: { event_type: 1, created_at: 1, transaction_id: 1 }, name: 'list_event_type' },
+        { key: { updated_at: 1 }, name: 'failed_at', partialFilterExpression: { status: 'FAILED' } },
       ]);
       this.#client = client;
       this.#collection = collection;
@@ -457,15 +506,104 @@ export class MongoStore implements TransactionStore {
     return docs.map(toRecord);
   }
 
+  /**
+   * PROCESSED is counted through the status index (MongoDB offers no atomic counter beside a
+   * document update without a replica set), so this grows with the table, unlike the SQL stores.
+   */
   async countByStatus(): Promise<Record<TransactionStatus, number>> {
-    const counts = Object.fromEntries(TRANSACTION_STATUSES.map((s) => [s, 0])) as Record<
-      TransactionStatus,
-      number
-    >;
-    const groups = await this.collection
-      .aggregate<{ _id: TransactionStatus; n: number }>([{ $group: { _id: '$status', n: { $sum: 1 } } }])
+    const [open, processed] = await Promise.all([this.openCounts(), this.countProcessed()]);
+    return statusCounts(open, processed);
+  }
+
+  private countProcessed(): Promise<number> {
+    return this.collection.countDocuments({ status: 'PROCESSED' });
+  }
+
+  private openCounts(): Promise<OpenCount[]> {
+    return this.collection
+      .aggregate<OpenCount>([
+        { $match: { status: { $in: ['RECEIVED', 'PROCESSING', 'FAILED'] } } },
+        { $group: { _id: { status: '$status', provider: '$provider' }, n: { $sum: 1 } } },
+        { $project: { _id: 0, status: '$_id.status', provider: { $ifNull: ['$_id.provider', null] }, n: 1 } },
+      ])
       .toArray();
-    for (const { _id, n } of groups) counts[_id] = n;
-    return counts;
+  }
+
+  async list(query: TransactionListQuery): Promise<TransactionSummary[]> {
+    const limit = Math.floor(finite(query.limit, 'limit'));
+    // limit(0) would mean "no limit" to MongoDB.
+    if (limit <= 0) return [];
+    const filter = filterQuery(query.filter);
+    const docs = await this.collection
+      .find(query.after ? { $and: [filter, afterQuery(query.after)] } : filter, {
+        sort: { created_at: -1, transaction_id: -1 },
+        limit,
+        projection: { payload: 0 },
+      })
+      .toArray();
+    return docs.map((doc) => {
+      const { payload: _payload, ...summary } = toRecord(doc);
+      return summary;
+    });
+  }
+
+  /** Several reads, not one snapshot: MongoDB offers snapshots only in a replica set's transactions. */
+  async stats(failedSince: Date): Promise<TransactionStats> {
+    const [open, processed, oldest, recentFailures] = await Promise.all([
+      this.openCounts(),
+      this.countProcessed(),
+      this.collection.findOne(
+        { status: 'RECEIVED' },
+        { sort: { created_at: 1 }, projection: { _id: 0, created_at: 1 } },
+      ),
+      this.collection.countDocuments({
+        status: 'FAILED',
+        updated_at: { $gte: instant(failedSince, 'failedSince') },
+      }),
+    ]);
+    return statsFrom(open, processed, { oldestReceivedAt: oldest?.created_at ?? null, recentFailures });
+  }
+
+  async countFailed(selection: RetrySelection): Promise<number> {
+    return this.collection.countDocuments(failedQuery(selection));
+  }
+
+  /**
+   * Finds up to `limit` matching FAILED documents, then requeues each with its own conditional
+   * update (MongoDB has no update with a limit), so a document another caller changed in between is
+   * left alone and not reported.
+   */
+  async requeueFailed(
+    selection: RetrySelection,
+    failedBefore: Date,
+    limit: number,
+  ): Promise<DueTransaction[]> {
+    const count = Math.floor(finite(limit, 'limit'));
+    if (count <= 0) return [];
+    const before = instant(failedBefore, 'failedBefore');
+    const candidates = await this.collection
+      .find(
+        { ...failedQuery(selection), updated_at: { $lte: before } },
+        { limit: count, projection: { _id: 0, transaction_id: 1 } },
+      )
+      .map((doc) => doc.transaction_id)
+      .toArray();
+    const now = new Date();
+    const requeued = await Promise.all(
+      candidates.map((id) =>
+        this.collection.findOneAndUpdate(
+          { transaction_id: id, status: 'FAILED', updated_at: { $lte: before } },
+          { $set: { status: 'RECEIVED', attempts: 0, available_at: now, updated_at: now } },
+          {
+            returnDocument: 'after',
+            includeResultMetadata: false,
+            projection: { transaction_id: 1, attempts: 1 },
+          },
+        ),
+      ),
+    );
+    return requeued
+      .filter((doc) => doc !== null)
+      .map((doc) => ({ transactionId: doc.transaction_id, attempts: doc.attempts }));
   }
 }

@@ -66,4 +66,30 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
       CREATE INDEX IF NOT EXISTS transactions_payment ON transactions (payment_id) WHERE payment_id IS NOT NULL;
     `,
   },
+  {
+    version: 3,
+    name: 'operators: list, stats and bulk retry',
+    // The list reads every filter through an index in its own order (newest first, then
+    // transaction_id compared byte by byte, whatever the database's collation), so a page costs the
+    // same wherever it lies. The status index carries the provider, so the open statuses are counted
+    // per provider from the index alone; the provider and event type indexes are partial, so
+    // original-contract webhooks do not pay for them; the FAILED one holds only failures. PROCESSED
+    // only grows, so completions are counted as they are recorded (shards spread concurrent workers
+    // over several rows) rather than by scanning a million rows. Built inside the migration's
+    // transaction, which blocks writes while they build; on a large table, build them CONCURRENTLY by
+    // hand first (same names) and these statements find them. Processes of an earlier version do not
+    // count their completions: stop earlier workers before this migration runs.
+    sql: `
+      CREATE INDEX IF NOT EXISTS transactions_created ON transactions (created_at, transaction_id COLLATE "C");
+      CREATE INDEX IF NOT EXISTS transactions_status
+        ON transactions (status, created_at, transaction_id COLLATE "C") INCLUDE (provider);
+      CREATE INDEX IF NOT EXISTS transactions_provider
+        ON transactions (provider, created_at, transaction_id COLLATE "C") WHERE provider IS NOT NULL;
+      CREATE INDEX IF NOT EXISTS transactions_event_type
+        ON transactions (event_type, created_at, transaction_id COLLATE "C") WHERE event_type IS NOT NULL;
+      CREATE INDEX IF NOT EXISTS transactions_failed ON transactions (updated_at) WHERE status = 'FAILED';
+      CREATE TABLE processed_count (shard integer PRIMARY KEY, n bigint NOT NULL);
+      INSERT INTO processed_count (shard, n) SELECT 0, count(*) FROM transactions WHERE status = 'PROCESSED';
+    `,
+  },
 ];

@@ -4,12 +4,19 @@ import type { Provider } from '../../domain/provider-event.js';
 import {
   type NewTransaction,
   receivedRecord,
-  TRANSACTION_STATUSES,
   type TransactionRecord,
   type TransactionStatus,
 } from '../../domain/transaction.js';
+import type {
+  RetrySelection,
+  TransactionListQuery,
+  TransactionStats,
+  TransactionSummary,
+} from '../../domain/transaction-query.js';
 import { KeyedCallBatchers } from '../call-batcher.js';
 import { insertOutcomesInOrder } from '../insert-outcomes.js';
+import { type OpenCount, statsFrom, statusCounts } from '../open-counts.js';
+import { listClauses, SqlConditions, type SqlDialect } from '../sql-filter.js';
 import type {
   Claim,
   DueQuery,
@@ -73,8 +80,22 @@ const COLUMNS = [
 // Columns are listed rather than `*`, so a process still running older code keeps working while a
 // newer one adds columns during a rolling deploy.
 const SELECTED = COLUMNS.join(', ');
+/** Every column but the payload, which list pages leave out. */
+const SUMMARY_COLUMNS = COLUMNS.filter((c) => c !== 'payload').join(', ');
 
-interface Row {
+/** Ids compare byte by byte (the "C" collation) whatever the database's, as in the other stores. */
+const POSTGRES: SqlDialect = {
+  placeholder: (n) => `$${n}`,
+  time: (value) => value,
+  orderedId: 'transaction_id COLLATE "C"',
+  idIn: (placeholder) => `transaction_id = ANY(${placeholder}::text[])`,
+  ids: (ids) => ids,
+};
+
+/** Completions are counted in this many rows, one picked per store, so workers rarely wait on each other. */
+const PROCESSED_COUNT_SHARDS = 64;
+
+interface SummaryRow {
   transaction_id: string;
   source_account: string | null;
   destination_account: string | null;
@@ -92,14 +113,23 @@ interface Row {
   last_error: string | null;
   delivery_id: string | null;
   request_id: string | null;
-  payload: string;
   provider: Provider | null;
   event_type: string | null;
   payment_id: string | null;
   payment_status: PaymentStatus | null;
 }
 
+interface Row extends SummaryRow {
+  payload: string;
+}
+
 function toRecord(row: Row): TransactionRecord {
+  const record = toSummary(row) as TransactionRecord;
+  record.payload = row.payload;
+  return record;
+}
+
+function toSummary(row: SummaryRow): TransactionSummary {
   return {
     transactionId: row.transaction_id,
     sourceAccount: row.source_account,
@@ -121,7 +151,6 @@ function toRecord(row: Row): TransactionRecord {
     lastError: row.last_error,
     deliveryId: row.delivery_id,
     requestId: row.request_id,
-    payload: row.payload,
   };
 }
 
@@ -136,6 +165,8 @@ function quoteSchema(schema: string): string {
 /** Every statement the store runs, with the schema-qualified table name baked in. */
 function statements(schema: string) {
   const table = `${schema}.transactions`;
+  const openCounts = `SELECT status, provider, count(*) AS n FROM ${table}
+     WHERE status IN ('RECEIVED', 'PROCESSING', 'FAILED') GROUP BY status, provider`;
   const leased = `transaction_id = $1 AND status = 'PROCESSING' AND lease_owner = $2`;
   return {
     // unnest() keeps the statement at thirteen parameters whatever the batch size (the protocol
@@ -172,13 +203,22 @@ function statements(schema: string) {
          AND ((t.status = 'RECEIVED' AND t.available_at <= $3)
            OR (t.status = 'PROCESSING' AND t.lease_expires_at <= $3))
       RETURNING ${COLUMNS.map((c) => `t.${c}`).join(', ')}, previous.status AS previous_status`,
+    // PROCESSED is final, so counting completions in the statement that records them keeps its
+    // count exact; the count's shard ($4) is this store's own.
     completeMany: `
-      UPDATE ${table}
-         SET status = 'PROCESSED', processed_at = $3, updated_at = $3, lease_owner = NULL, lease_expires_at = NULL
-       WHERE transaction_id IN (SELECT transaction_id FROM ${table} WHERE transaction_id = ANY($1::text[])
-                                 ORDER BY transaction_id FOR UPDATE)
-         AND status = 'PROCESSING' AND lease_owner = $2
-      RETURNING transaction_id`,
+      WITH done AS (
+        UPDATE ${table}
+           SET status = 'PROCESSED', processed_at = $3, updated_at = $3, lease_owner = NULL, lease_expires_at = NULL
+         WHERE transaction_id IN (SELECT transaction_id FROM ${table} WHERE transaction_id = ANY($1::text[])
+                                   ORDER BY transaction_id FOR UPDATE)
+           AND status = 'PROCESSING' AND lease_owner = $2
+        RETURNING transaction_id
+      ), counted AS (
+        INSERT INTO ${schema}.processed_count AS c (shard, n)
+        SELECT $4, count(*) FROM done HAVING count(*) > 0
+        ON CONFLICT (shard) DO UPDATE SET n = c.n + EXCLUDED.n
+      )
+      SELECT transaction_id FROM done`,
     renewLeases: `
       UPDATE ${table} SET lease_expires_at = $3
        WHERE transaction_id = ANY($1::text[]) AND status = 'PROCESSING' AND lease_owner = $2
@@ -218,7 +258,16 @@ function statements(schema: string) {
       UPDATE ${table} SET lease_expires_at = $2 WHERE status = 'PROCESSING' AND lease_owner = $1`,
     byPayment: `
       SELECT ${SELECTED} FROM ${table} WHERE payment_id = $1 ORDER BY created_at, transaction_id LIMIT $2`,
-    countByStatus: `SELECT status, count(*)::int AS n FROM ${table} GROUP BY status`,
+    // The open statuses through the status index alone (it includes the provider). One statement,
+    // so every figure comes from the same snapshot.
+    countByStatus: `
+      SELECT (SELECT coalesce(sum(n), 0) FROM ${schema}.processed_count) AS processed,
+             (SELECT coalesce(json_agg(g), '[]') FROM (${openCounts}) AS g) AS open`,
+    stats: `
+      SELECT (SELECT coalesce(sum(n), 0) FROM ${schema}.processed_count) AS processed,
+             (SELECT coalesce(json_agg(g), '[]') FROM (${openCounts}) AS g) AS open,
+             (SELECT min(created_at) FROM ${table} WHERE status = 'RECEIVED') AS oldest_received,
+             (SELECT count(*) FROM ${table} WHERE status = 'FAILED' AND updated_at >= $1) AS recent_failures`,
   };
 }
 
@@ -287,6 +336,7 @@ export class PostgresStore implements TransactionStore {
   #opening: Promise<void> | undefined;
   readonly #claims = new KeyedCallBatchers<string, Claim | null>();
   readonly #completions = new KeyedCallBatchers<string, boolean>();
+  readonly #countShard = Math.floor(Math.random() * PROCESSED_COUNT_SHARDS);
 
   constructor(private readonly options: PostgresStoreOptions) {
     this.#schemaName = options.schema ?? 'public';
@@ -428,6 +478,7 @@ export class PostgresStore implements TransactionStore {
       ids,
       owner,
       new Date(),
+      this.#countShard,
     ]);
     const completed = new Set(rows.map((r) => r.transaction_id));
     // As with claims, only the first of repeated ids completes.
@@ -482,12 +533,60 @@ export class PostgresStore implements TransactionStore {
   }
 
   async countByStatus(): Promise<Record<TransactionStatus, number>> {
-    const counts = Object.fromEntries(TRANSACTION_STATUSES.map((s) => [s, 0])) as Record<
-      TransactionStatus,
-      number
-    >;
-    const { rows } = await this.pool.query<{ status: TransactionStatus; n: number }>(this.#sql.countByStatus);
-    for (const { status, n } of rows) counts[status] = n;
-    return counts;
+    const { rows } = await this.pool.query<{ processed: string; open: OpenCount[] }>(this.#sql.countByStatus);
+    return statusCounts(rows[0]!.open, Number(rows[0]!.processed));
+  }
+
+  async list(query: TransactionListQuery): Promise<TransactionSummary[]> {
+    const { text, params } = listClauses(POSTGRES, `${this.#schema}.transactions`, query);
+    const { rows } = await this.pool.query<SummaryRow>(`SELECT ${SUMMARY_COLUMNS} ${text}`, params);
+    return rows.map(toSummary);
+  }
+
+  async stats(failedSince: Date): Promise<TransactionStats> {
+    const { rows } = await this.pool.query<{
+      processed: string;
+      open: OpenCount[];
+      oldest_received: Date | null;
+      recent_failures: string;
+    }>(this.#sql.stats, [failedSince]);
+    const row = rows[0]!;
+    return statsFrom(row.open, Number(row.processed), {
+      oldestReceivedAt: row.oldest_received,
+      recentFailures: Number(row.recent_failures),
+    });
+  }
+
+  async countFailed(selection: RetrySelection): Promise<number> {
+    const sql = new SqlConditions(POSTGRES).failed(selection);
+    const { rows } = await this.pool.query<{ n: string }>(
+      `SELECT count(*) AS n FROM ${this.#schema}.transactions ${sql.where()}`,
+      sql.params,
+    );
+    return Number(rows[0]!.n);
+  }
+
+  async requeueFailed(
+    selection: RetrySelection,
+    failedBefore: Date,
+    limit: number,
+  ): Promise<DueTransaction[]> {
+    const table = `${this.#schema}.transactions`;
+    const sql = new SqlConditions(POSTGRES);
+    const now = sql.param(new Date());
+    sql.failed(selection).add('updated_at <= ?', failedBefore);
+    const batch = sql.param(limit);
+    // The batch is picked once (MATERIALIZED: as an IN subquery the planner may run it again per
+    // row, and the LIMIT would not bound the update); SKIP LOCKED leaves rows another retry or a
+    // worker holds at this moment to a later batch rather than waiting for them.
+    const { rows } = await this.pool.query<{ transaction_id: string; attempts: number }>(
+      `WITH picked AS MATERIALIZED (
+         SELECT transaction_id FROM ${table} ${sql.where()} LIMIT ${batch} FOR UPDATE SKIP LOCKED)
+       UPDATE ${table} AS t SET status = 'RECEIVED', attempts = 0, available_at = ${now}, updated_at = ${now}
+         FROM picked WHERE t.transaction_id = picked.transaction_id AND t.status = 'FAILED'
+       RETURNING t.transaction_id, t.attempts`,
+      sql.params,
+    );
+    return rows.map((r) => ({ transactionId: r.transaction_id, attempts: r.attempts }));
   }
 }

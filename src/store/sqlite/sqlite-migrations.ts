@@ -66,4 +66,20 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
    CREATE INDEX transactions_received_due ON transactions (available_at) WHERE status = 'RECEIVED';
    CREATE INDEX transactions_lease_due ON transactions (lease_expires_at) WHERE status = 'PROCESSING';
    CREATE INDEX transactions_payment ON transactions (payment_id) WHERE payment_id IS NOT NULL;`,
+  // Operators' list, stats and bulk retry. The list reads every filter through an index in its
+  // own order (newest first, then transaction_id), so a page costs the same wherever it lies: one
+  // for all rows, one per status (provider last, so counting the open statuses per provider reads
+  // the index alone), and partial ones for provider events, which original-contract webhooks do not
+  // pay for. New rows land at the right-hand end of each, a few pages per commit. FAILED rows carry
+  // their failure time (updated_at) in a partial index that only failures pay for. PROCESSED only
+  // grows, so it is counted as completions are recorded rather than by scanning a million rows.
+  `CREATE INDEX transactions_created ON transactions (created_at, transaction_id);
+   CREATE INDEX transactions_status ON transactions (status, created_at, transaction_id, provider);
+   CREATE INDEX transactions_provider ON transactions (provider, created_at, transaction_id)
+     WHERE provider IS NOT NULL;
+   CREATE INDEX transactions_event_type ON transactions (event_type, created_at, transaction_id)
+     WHERE event_type IS NOT NULL;
+   CREATE INDEX transactions_failed ON transactions (updated_at) WHERE status = 'FAILED';
+   CREATE TABLE processed_count (id INTEGER PRIMARY KEY CHECK (id = 1), n INTEGER NOT NULL);
+   INSERT INTO processed_count (id, n) SELECT 1, count(*) FROM transactions WHERE status = 'PROCESSED';`,
 ];

@@ -6,11 +6,18 @@ import type { Provider } from '../../domain/provider-event.js';
 import {
   type NewTransaction,
   receivedRecord,
-  TRANSACTION_STATUSES,
   type TransactionRecord,
   type TransactionStatus,
 } from '../../domain/transaction.js';
+import type {
+  RetrySelection,
+  TransactionListQuery,
+  TransactionStats,
+  TransactionSummary,
+} from '../../domain/transaction-query.js';
 import { KeyedCallBatchers } from '../call-batcher.js';
+import { type OpenCount, statsFrom, statusCounts } from '../open-counts.js';
+import { listClauses, SqlConditions, type SqlDialect } from '../sql-filter.js';
 import type {
   Claim,
   DueQuery,
@@ -52,7 +59,7 @@ export interface SqliteStoreOptions {
   synchronous: 'FULL' | 'NORMAL';
 }
 
-interface Row {
+interface SummaryRow {
   transaction_id: string;
   source_account: string | null;
   destination_account: string | null;
@@ -69,12 +76,30 @@ interface Row {
   last_error: string | null;
   delivery_id: string | null;
   request_id: string | null;
-  payload: string;
   provider: Provider | null;
   event_type: string | null;
   payment_id: string | null;
   payment_status: PaymentStatus | null;
 }
+
+interface Row extends SummaryRow {
+  payload: string;
+}
+
+/** Every column but the payload, which list pages leave out. */
+const SUMMARY_COLUMNS =
+  'transaction_id, source_account, destination_account, amount, currency, status, created_at, updated_at, ' +
+  'processed_at, attempts, available_at, lease_owner, lease_expires_at, last_error, delivery_id, request_id, ' +
+  'provider, event_type, payment_id, payment_status';
+
+/** Times are epoch milliseconds; ids compare as SQLite's BINARY collation does, byte by byte. */
+const SQLITE: SqlDialect = {
+  placeholder: () => '?',
+  time: (value) => value.getTime(),
+  orderedId: 'transaction_id',
+  idIn: (placeholder) => `transaction_id IN (SELECT value FROM json_each(${placeholder}))`,
+  ids: (ids) => JSON.stringify(ids),
+};
 
 interface DueRow {
   transaction_id: string;
@@ -84,6 +109,12 @@ interface DueRow {
 const toDate = (ms: number | null) => (ms === null ? null : new Date(ms));
 
 function toRecord(row: Row): TransactionRecord {
+  const record = toSummary(row) as TransactionRecord;
+  record.payload = row.payload;
+  return record;
+}
+
+function toSummary(row: SummaryRow): TransactionSummary {
   return {
     transactionId: row.transaction_id,
     sourceAccount: row.source_account,
@@ -105,7 +136,6 @@ function toRecord(row: Row): TransactionRecord {
     lastError: row.last_error,
     deliveryId: row.delivery_id,
     requestId: row.request_id,
-    payload: row.payload,
   };
 }
 
@@ -126,6 +156,8 @@ export class SqliteStore implements TransactionStore {
   #syncedDataVersion: number | undefined;
   readonly #claims = new KeyedCallBatchers<string, Claim | null>();
   readonly #completions = new KeyedCallBatchers<string, boolean>();
+  /** The operators' statements, one per shape of filter, prepared on first use. */
+  readonly #prepared = new Map<string, Database.Statement>();
 
   constructor(private readonly options: SqliteStoreOptions) {}
 
@@ -173,6 +205,7 @@ export class SqliteStore implements TransactionStore {
     this.#db?.close();
     this.#db = undefined;
     this.#statements = undefined;
+    this.#prepared.clear();
   }
 
   async ping(): Promise<void> {
@@ -310,9 +343,24 @@ export class SqliteStore implements TransactionStore {
       byPayment: db.prepare<[string, number], Row>(
         'SELECT * FROM transactions WHERE payment_id = ? ORDER BY created_at, rowid LIMIT ?',
       ),
-      countByStatus: db.prepare<[], { status: TransactionStatus; n: number }>(
-        'SELECT status, COUNT(*) AS n FROM transactions GROUP BY status',
+      // The open statuses through the status index alone (provider is its last column).
+      openCounts: db.prepare<[], OpenCount>(
+        `SELECT status, provider, COUNT(*) AS n FROM transactions
+          WHERE status IN ('RECEIVED', 'PROCESSING', 'FAILED') GROUP BY status, provider`,
       ),
+      processedCount: db.prepare<[], number>('SELECT n FROM processed_count WHERE id = 1').pluck(),
+      countProcessed: db.prepare<[number]>('UPDATE processed_count SET n = n + ? WHERE id = 1'),
+      oldestReceived: db
+        .prepare<[], number | null>(`SELECT MIN(created_at) FROM transactions WHERE status = 'RECEIVED'`)
+        .pluck(),
+      // Named: without statistics the planner prefers the status index here, and then reads every
+      // FAILED row (33 ms for 10,000 of them, against 0.1 ms through this one).
+      recentFailures: db
+        .prepare<[number], number>(
+          `SELECT COUNT(*) FROM transactions INDEXED BY transactions_failed
+            WHERE status = 'FAILED' AND updated_at >= ?`,
+        )
+        .pluck(),
     };
   }
 
@@ -395,9 +443,15 @@ export class SqliteStore implements TransactionStore {
   }
 
   private async completeMany(ids: string[], owner: string): Promise<boolean[]> {
-    const { complete } = this.sql;
+    const { complete, countProcessed } = this.sql;
     const now = Date.now();
-    const done = this.#immediate(() => ids.map((id) => complete.run({ id, owner, now }).changes === 1));
+    const done = this.#immediate(() => {
+      const completed = ids.map((id) => complete.run({ id, owner, now }).changes === 1);
+      // PROCESSED is final, so counting completions as they commit keeps its count exact.
+      const count = completed.filter(Boolean).length;
+      if (count > 0) countProcessed.run(count);
+      return completed;
+    });
     if (done.includes(true)) await this.#durable();
     return done;
   }
@@ -452,11 +506,67 @@ export class SqliteStore implements TransactionStore {
   }
 
   async countByStatus(): Promise<Record<TransactionStatus, number>> {
-    const counts = Object.fromEntries(TRANSACTION_STATUSES.map((s) => [s, 0])) as Record<
+    const { openCounts, processedCount } = this.sql;
+    // One read transaction: both reads see the same snapshot.
+    return this.sql.inTransaction(() => statusCounts(openCounts.all(), processedCount.get() ?? 0)) as Record<
       TransactionStatus,
       number
     >;
-    for (const { status, n } of this.sql.countByStatus.all()) counts[status] = n;
-    return counts;
+  }
+
+  async list(query: TransactionListQuery): Promise<TransactionSummary[]> {
+    const { text, params } = listClauses(SQLITE, 'transactions', query);
+    return (this.#statement(`SELECT ${SUMMARY_COLUMNS} ${text}`).all(...params) as SummaryRow[]).map(
+      toSummary,
+    );
+  }
+
+  async stats(failedSince: Date): Promise<TransactionStats> {
+    const { openCounts, processedCount, oldestReceived, recentFailures } = this.sql;
+    return this.sql.inTransaction(() => {
+      const oldest = oldestReceived.get() ?? null;
+      return statsFrom(openCounts.all(), processedCount.get() ?? 0, {
+        oldestReceivedAt: oldest === null ? null : new Date(oldest),
+        recentFailures: recentFailures.get(failedSince.getTime()) ?? 0,
+      });
+    }) as TransactionStats;
+  }
+
+  async countFailed(selection: RetrySelection): Promise<number> {
+    const sql = new SqlConditions(SQLITE).failed(selection);
+    return this.#statement(`SELECT COUNT(*) FROM transactions ${sql.where()}`)
+      .pluck()
+      .get(...sql.params) as number;
+  }
+
+  async requeueFailed(
+    selection: RetrySelection,
+    failedBefore: Date,
+    limit: number,
+  ): Promise<DueTransaction[]> {
+    const now = Date.now();
+    // Positional parameters bind in the order they appear in the text: the SET clause's come first.
+    const sql = new SqlConditions(SQLITE);
+    const available = sql.param(now);
+    const updated = sql.param(now);
+    sql.failed(selection).add('updated_at <= ?', failedBefore.getTime());
+    const batch = sql.param(limit);
+    const rows = this.#statement(
+      `UPDATE transactions SET status = 'RECEIVED', attempts = 0, available_at = ${available}, updated_at = ${updated}
+        WHERE rowid IN (SELECT rowid FROM transactions ${sql.where()} LIMIT ${batch})
+       RETURNING transaction_id, attempts`,
+    ).all(...sql.params) as DueRow[];
+    if (rows.length > 0) await this.#durable();
+    return rows.map((r) => ({ transactionId: r.transaction_id, attempts: r.attempts }));
+  }
+
+  /** The prepared statement for `text`, made once per shape of operator query. */
+  #statement(text: string): Database.Statement {
+    let statement = this.#prepared.get(text);
+    if (!statement) {
+      statement = this.db.prepare(text);
+      this.#prepared.set(text, statement);
+    }
+    return statement;
   }
 }

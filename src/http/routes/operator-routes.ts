@@ -1,0 +1,182 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyRequest } from 'fastify';
+import type { KeysetPosition, RetrySelection, TransactionFilter } from '../../domain/transaction-query.js';
+import type { JobQueue } from '../../queue/job-queue.js';
+import type { TransactionStore } from '../../store/transaction-store.js';
+import { type InputProblem, parseFilterInput, parseLimit } from '../../transactions/filter-input.js';
+import { decodeCursor } from '../../transactions/list-cursor.js';
+import { retryFailed } from '../../transactions/retry-failed.js';
+import { RECENT_FAILURES_MS, toStatsView } from '../../transactions/stats-view.js';
+import {
+  DEFAULT_PAGE_SIZE,
+  listTransactionPage,
+  MAX_PAGE_SIZE,
+} from '../../transactions/transaction-page.js';
+import { toTransactionView } from '../../transactions/transaction-view.js';
+import { HttpError } from '../http-errors.js';
+import {
+  ListQuery,
+  RawPayload,
+  RetryBody,
+  RetryMatched,
+  RetryRequeued,
+  StatsViewSchema,
+  TransactionPageView,
+} from '../operator-schemas.js';
+import { ErrorBody, TransactionParams } from '../schemas.js';
+
+/** Options of {@link operatorRoutes}. */
+export interface OperatorRoutesOptions {
+  store: TransactionStore;
+  queue: JobQueue;
+  /** Authorises read and admin requests (API keys); throws an HttpError to refuse. */
+  authorize: (request: FastifyRequest) => Promise<void>;
+}
+
+const security = [{ bearerAuth: [] }];
+
+/** A 422 listing `problems` found in `part` (`query` or `body`). */
+const invalid = (part: 'query' | 'body', problems: readonly InputProblem[]) =>
+  new HttpError(
+    422,
+    problems.map((p) => ({ loc: [part, p.field], msg: p.msg, type: p.type })),
+  );
+
+function filterFrom(
+  part: 'query' | 'body',
+  input: Parameters<typeof parseFilterInput>[0],
+): TransactionFilter {
+  const parsed = parseFilterInput(input, new Date());
+  if (!parsed.ok) throw invalid(part, parsed.problems);
+  return parsed.filter;
+}
+
+/**
+ * What operators use besides one transaction's status: the filtered list with keyset pagination,
+ * the figures they watch, a bulk retry of FAILED transactions, and a transaction's raw payload.
+ */
+export const operatorRoutes: FastifyPluginAsyncTypebox<OperatorRoutesOptions> = async (
+  app,
+  { store, queue, authorize },
+) => {
+  // As for the single-transaction routes: 401 before anything else about the request.
+  app.addHook('onRequest', authorize);
+
+  app.get(
+    '/v1/transactions',
+    {
+      schema: {
+        summary: 'List transactions, newest first, filtered and paged',
+        description:
+          'Keyset pagination: pass next_cursor as cursor for the next page, with the same filters. Pages never ' +
+          'repeat or skip a row, even while webhooks arrive. A cursor from other filters, or edited, is a 422.',
+        tags: ['operators'],
+        security,
+        querystring: ListQuery,
+        response: { 200: TransactionPageView, 401: ErrorBody, 422: ErrorBody },
+      },
+    },
+    async (request) => {
+      const { limit: limitText, cursor, ...input } = request.query;
+      const filter = filterFrom('query', input);
+      const limit = parseLimit(limitText, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE);
+      if (!limit.ok) throw invalid('query', [limit.problem]);
+      let after: KeysetPosition | undefined;
+      if (cursor !== undefined) {
+        const decoded = decodeCursor(cursor, filter);
+        if (!decoded.ok) {
+          throw invalid('query', [
+            decoded.problem === 'other-filter'
+              ? {
+                  field: 'cursor',
+                  msg: 'The cursor was issued for other filters: repeat the first request without it',
+                  type: 'value_error',
+                }
+              : {
+                  field: 'cursor',
+                  msg: 'Invalid cursor: pass next_cursor as it was given',
+                  type: 'value_error',
+                },
+          ]);
+        }
+        after = decoded.position;
+      }
+      const page = await listTransactionPage(store, filter, after, limit.limit);
+      return { items: page.items.map(toTransactionView), next_cursor: page.nextCursor };
+    },
+  );
+
+  app.get(
+    '/v1/stats',
+    {
+      schema: {
+        summary: 'What an operator watches',
+        description:
+          'Exact counts by status, the oldest RECEIVED transaction, failures in the last hour, and RECEIVED, ' +
+          'PROCESSING and FAILED per provider, from one snapshot of the store.',
+        tags: ['operators'],
+        security,
+        response: { 200: StatsViewSchema, 401: ErrorBody },
+      },
+    },
+    async () => {
+      const now = new Date();
+      return toStatsView(await store.stats(new Date(now.getTime() - RECENT_FAILURES_MS)), now);
+    },
+  );
+
+  app.post(
+    '/v1/transactions/retry',
+    {
+      schema: {
+        summary: 'Retry every FAILED transaction matching a filter, or named ids',
+        description:
+          'The list\'s filters or "ids" (not both). "dry_run": true answers 200 {"matched": n} and changes ' +
+          'nothing; otherwise the matching FAILED transactions go back to RECEIVED with attempts reset, in ' +
+          'bounded batches, and the answer is 202 {"requeued": n}. Never touches a transaction that is not ' +
+          'FAILED; repeating it finds nothing left.',
+        tags: ['operators'],
+        security,
+        body: RetryBody,
+        response: { 200: RetryMatched, 202: RetryRequeued, 401: ErrorBody, 422: ErrorBody },
+      },
+    },
+    async (request, reply) => {
+      const { ids, dry_run: dryRun, status: _failed, ...input } = request.body;
+      let selection: RetrySelection;
+      if (ids !== undefined) {
+        const mixed = Object.keys(input);
+        if (mixed.length > 0) {
+          throw invalid(
+            'body',
+            mixed.map((field) => ({ field, msg: 'Cannot be combined with ids', type: 'value_error' })),
+          );
+        }
+        selection = { kind: 'ids', ids };
+      } else {
+        selection = { kind: 'filter', filter: filterFrom('body', input) };
+      }
+      if (dryRun) return reply.code(200).send({ matched: await store.countFailed(selection) });
+      return reply.code(202).send({ requeued: await retryFailed(store, queue, selection) });
+    },
+  );
+
+  app.get(
+    '/v1/transactions/:transaction_id/payload',
+    {
+      schema: {
+        summary: "A transaction's raw payload",
+        description: 'The webhook body exactly as it was received, extra fields included.',
+        tags: ['operators'],
+        security,
+        params: TransactionParams,
+        response: { 200: RawPayload, 401: ErrorBody, 404: ErrorBody, 422: ErrorBody },
+      },
+    },
+    async (request, reply) => {
+      const record = await store.get(request.params.transaction_id);
+      if (!record) throw new HttpError(404, 'Transaction not found');
+      return reply.type('application/json; charset=utf-8').send(record.payload);
+    },
+  );
+};

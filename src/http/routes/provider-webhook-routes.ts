@@ -9,7 +9,7 @@ import {
   type WebhookProvider,
 } from '../../providers/webhook-provider.js';
 import { HttpError } from '../http-errors.js';
-import { decodeJsonBody, unsupportedEncoding } from '../json-body.js';
+import { decodeSignedJsonBody, unsupportedEncoding } from '../json-body.js';
 import { ErrorBody, WebhookAccepted } from '../schemas.js';
 
 /** Options of {@link providerWebhookRoutes}. */
@@ -36,8 +36,8 @@ const REFUSALS: Record<Exclude<SignatureVerdict, 'ok'>, string> = {
  * `POST /v1/webhooks/razorpay` and `POST /v1/webhooks/stripe`: a provider's own deliveries, exactly
  * as it sends them. Registered in a context of its own, whose body parser only collects the bytes:
  * the signature is checked over those bytes before anything is parsed or stored, then the body is
- * parsed under the same rules as everywhere (UTF-8, no duplicate keys, bounded depth), the provider
- * adapter turns it into one event whose identity is the provider's event id, and the event is
+ * parsed as the provider's own JSON (see `decodeSignedJsonBody`), the provider adapter turns it
+ * into one event whose identity is the provider's event id, and the event is
  * stored once like any webhook (answer 202 after the commit; a re-delivery answers 202 with the
  * stored status and is neither stored nor processed again).
  *
@@ -101,11 +101,11 @@ export const providerWebhookRoutes: FastifyPluginAsyncTypebox<ProviderWebhookRou
     const raw = request.rawBody ?? Buffer.alloc(0);
     const verdict = provider.verify(raw, request.headers, Math.floor(now() / 1000));
     if (verdict !== 'ok') throw new HttpError(401, REFUSALS[verdict]);
-    const decoded = decodeJsonBody(raw);
+    const decoded = decodeSignedJsonBody(raw);
     if (!decoded) throw new HttpError(422, [{ loc: ['body'], msg: 'Field required', type: 'missing' }]);
     let event: ReturnType<WebhookProvider['toEvent']>;
     try {
-      event = provider.toEvent(decoded.parsed.value, request.headers);
+      event = provider.toEvent(decoded.value, request.headers);
     } catch (error) {
       if (!(error instanceof EnvelopeError)) throw error;
       throw new HttpError(422, [{ loc: error.loc, msg: error.message, type: error.type }]);

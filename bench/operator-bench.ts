@@ -88,6 +88,10 @@ function probes(seed: SeedSummary): Probe[] {
     },
     { label: 'list, 500 rows', path: () => '/v1/transactions?limit=500' },
     { label: 'stats', path: () => '/v1/stats' },
+    {
+      label: 'payment state (GET /v1/payments/{id}, its events re-read)',
+      path: (i) => `/v1/payments/${seed.paymentIds[i % seed.paymentIds.length]}`,
+    },
   ];
 }
 

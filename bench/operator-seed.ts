@@ -60,6 +60,16 @@ function random(seed: number): () => number {
   };
 }
 
+/**
+ * The sender of payment group `group` (every three rows are one payment's events): Razorpay for
+ * 45%, Stripe for 40%, the original contract for the rest; a function of the group alone, so the
+ * summary can name payments that exist without generating the rows again.
+ */
+function providerOf(group: number): 'razorpay' | 'stripe' | null {
+  const r = random(group + 1)();
+  return r < 0.45 ? 'razorpay' : r < 0.85 ? 'stripe' : null;
+}
+
 function pick(weights: readonly (readonly [string, number])[], r: number): string {
   let left = r * 100;
   for (const [value, weight] of weights) {
@@ -81,8 +91,8 @@ export function* seedRows(count: number, now: number): Generator<SeedRow> {
   const step = span / count;
   for (let i = 0; i < count; i++) {
     const createdAt = Math.floor(start + i * step);
-    const r = next();
-    const provider = r < 0.45 ? 'razorpay' : r < 0.85 ? 'stripe' : null;
+    next();
+    const provider = providerOf(Math.floor(i / 3));
     const eventType =
       provider === 'razorpay'
         ? pick(RAZORPAY_EVENTS, next())
@@ -111,14 +121,67 @@ export function* seedRows(count: number, now: number): Generator<SeedRow> {
       updatedAt: failed ? createdAt + 60_000 : createdAt + 1000,
       attempts: failed ? 5 : status === 'RECEIVED' ? 0 : 1,
       lastError: failed ? 'RetryableError: 503 from https://payments.internal.example/hooks' : null,
-      payload: JSON.stringify({
-        id: transactionId,
-        event: eventType,
-        payload: { payment: { entity: { id: paymentId, amount: 50_000 + (i % 977), currency: 'INR' } } },
-        created_at: Math.floor(createdAt / 1000),
-      }),
+      payload: eventPayload(provider, transactionId, eventType, paymentId, 50_000 + (i % 977), createdAt),
     };
   }
+}
+
+/**
+ * A body in each sender's own shape, small but complete enough for the provider mappings to read
+ * (`GET /v1/payments/{id}` re-reads stored events), or the original contract's.
+ */
+function eventPayload(
+  provider: 'razorpay' | 'stripe' | null,
+  transactionId: string,
+  eventType: string | null,
+  paymentId: string | null,
+  amount: number,
+  createdAt: number,
+): string {
+  const created = Math.floor(createdAt / 1000);
+  if (provider === 'razorpay') {
+    return JSON.stringify({
+      entity: 'event',
+      account_id: 'acc_BenchMerchant01',
+      event: eventType,
+      contains: ['payment'],
+      payload: {
+        payment: {
+          entity: { id: paymentId, entity: 'payment', amount, currency: 'INR', status: 'captured' },
+        },
+      },
+      created_at: created,
+    });
+  }
+  if (provider === 'stripe') {
+    return JSON.stringify({
+      id: transactionId,
+      object: 'event',
+      type: eventType,
+      created,
+      data: {
+        object: { id: paymentId, object: 'payment_intent', amount, currency: 'inr', status: 'succeeded' },
+      },
+    });
+  }
+  return JSON.stringify({
+    transaction_id: transactionId,
+    source_account: 'acc_user_789',
+    destination_account: 'acc_merchant_456',
+    amount: amount / 100,
+    currency: 'INR',
+  });
+}
+
+/** Up to `n` Razorpay payments of a store of `count` rows (every three rows are one payment), spread out from its middle. */
+function razorpayPayments(count: number, n: number): string[] {
+  const groups = Math.floor(count / 3);
+  const ids = new Set<string>();
+  for (let k = 0; ids.size < n && k < groups; k++) {
+    const group = (Math.floor(groups / 2) + k * 331) % groups;
+    if (providerOf(group) === 'razorpay') ids.add(`pay_${group.toString(36)}`);
+  }
+  return [...ids];
 }
 
 function summary(count: number, now: number, started: number): SeedSummary {
@@ -127,11 +190,7 @@ function summary(count: number, now: number, started: number): SeedSummary {
     rows: count,
     firstCreatedAt: now - span,
     lastCreatedAt: now,
-    // Payments in the middle of the range, Razorpay's (every third index starts a payment).
-    paymentIds: Array.from(
-      { length: 50 },
-      (_, k) => `pay_${Math.floor((count / 2 + k * 997) / 3).toString(36)}`,
-    ),
+    paymentIds: razorpayPayments(count, 50),
     seconds: (performance.now() - started) / 1000,
   };
 }

@@ -194,7 +194,12 @@ async function showDetail(transactionId: string, focus: boolean): Promise<void> 
     el('dt', { text: label }),
     el('dd', {}, typeof value === 'string' || value === null ? document.createTextNode(value ?? '–') : value),
   ];
-  const amount = t.amount === null ? null : `${t.amount}${t.currency ? ` ${t.currency}` : ''}`;
+  // A provider states amounts in the currency's minor unit (paise, cents), the original contract in
+  // its own decimal: say which, rather than show 100 paise as "100 INR".
+  const amount =
+    t.amount === null
+      ? null
+      : `${t.amount}${t.currency ? ` ${t.currency}` : ''}${t.provider ? ' (minor unit)' : ''}`;
   byId('detail-fields').replaceChildren(
     ...field('Transaction', t.transaction_id),
     ...field('Status', el('span', { text: t.status, className: `status status-${t.status}` })),

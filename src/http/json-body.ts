@@ -154,7 +154,7 @@ function parseJson(text: string): unknown {
  * is UTF-8, RFC 8259, and decoding latin1 as UTF-8 would store something else than was signed).
  * Null when the body can be read as sent; otherwise the 415 message.
  */
-export function unsupportedEncoding(request: FastifyRequest): string | null {
+function unsupportedEncoding(request: FastifyRequest): string | null {
   const contentType = request.headers['content-type'] ?? '';
   const encoding = request.headers['content-encoding'];
   // What nearly every sender sends; the parameter parsing below was a visible cost per webhook.
@@ -197,6 +197,35 @@ export function installJsonBodyParser(app: FastifyInstance, bodyLimit: number): 
   app.decorateRequest('rawBody', undefined);
   app.decorateRequest('rawText', undefined);
   app.decorateRequest('bodyNumberText', undefined);
+  addJsonParser(app, bodyLimit, (request, raw) => {
+    const decoded = decodeJsonBody(raw);
+    // An empty body is no body: routes that need one answer 422 "Field required" like FastAPI.
+    if (!decoded) return undefined;
+    request.rawText = decoded.text;
+    request.bodyNumberText = decoded.parsed.topLevelNumbers;
+    return decoded.parsed.value;
+  });
+}
+
+/**
+ * Like {@link installJsonBodyParser}, in the context of `app` (a plugin's), but the parser only
+ * keeps the bytes in `request.rawBody` and parses nothing: for routes that must check a signature
+ * before they parse (the body is then undefined).
+ */
+export function installRawJsonBodyParser(app: FastifyInstance, bodyLimit: number): void {
+  addJsonParser(app, bodyLimit, () => undefined);
+}
+
+/**
+ * Makes `application/json` the only body type of `app`'s context: another charset or a
+ * Content-Encoding answers 415; otherwise the bytes are kept in `request.rawBody` and `parse`
+ * makes the body of them (throwing an {@link HttpError} to refuse it).
+ */
+function addJsonParser(
+  app: FastifyInstance,
+  bodyLimit: number,
+  parse: (request: FastifyRequest, raw: Buffer) => unknown,
+): void {
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit }, (request, body, done) => {
     const unsupported = unsupportedEncoding(request);
@@ -206,22 +235,26 @@ export function installJsonBodyParser(app: FastifyInstance, bodyLimit: number): 
     }
     const raw = body as Buffer;
     request.rawBody = raw;
-    let decoded: DecodedJsonBody | undefined;
+    let value: unknown;
     try {
-      decoded = decodeJsonBody(raw);
+      value = parse(request, raw);
     } catch (error) {
       done(error as HttpError, undefined);
       return;
     }
-    // An empty body is no body: routes that need one answer 422 "Field required" like FastAPI.
-    if (!decoded) {
-      done(null, undefined);
-      return;
-    }
-    request.rawText = decoded.text;
-    request.bodyNumberText = decoded.parsed.topLevelNumbers;
-    done(null, decoded.parsed.value);
+    done(null, value);
   });
+}
+
+/** `raw` decoded as UTF-8; undefined when empty or only whitespace. Throws an {@link HttpError} 400. */
+function decodeText(raw: Buffer): string | undefined {
+  let text: string;
+  try {
+    text = utf8.decode(raw);
+  } catch {
+    throw new HttpError(400, 'Request body is not valid UTF-8');
+  }
+  return EMPTY.test(text) ? undefined : text;
 }
 
 /** A JSON body's text and what {@link parseJsonBody} made of it. */
@@ -236,14 +269,8 @@ export interface DecodedJsonBody {
  * `parseJsonBody` refuses.
  */
 export function decodeJsonBody(raw: Buffer): DecodedJsonBody | undefined {
-  let text: string;
-  try {
-    text = utf8.decode(raw);
-  } catch {
-    throw new HttpError(400, 'Request body is not valid UTF-8');
-  }
-  if (EMPTY.test(text)) return undefined;
-  return { text, parsed: parseJsonBody(text) };
+  const text = decodeText(raw);
+  return text === undefined ? undefined : { text, parsed: parseJsonBody(text) };
 }
 
 /**
@@ -257,12 +284,6 @@ export function decodeJsonBody(raw: Buffer): DecodedJsonBody | undefined {
  * throws an {@link HttpError} 400 for invalid UTF-8 or malformed JSON.
  */
 export function decodeSignedJsonBody(raw: Buffer): { text: string; value: unknown } | undefined {
-  let text: string;
-  try {
-    text = utf8.decode(raw);
-  } catch {
-    throw new HttpError(400, 'Request body is not valid UTF-8');
-  }
-  if (EMPTY.test(text)) return undefined;
-  return { text, value: parseJson(text) };
+  const text = decodeText(raw);
+  return text === undefined ? undefined : { text, value: parseJson(text) };
 }

@@ -9,7 +9,7 @@ import {
   type WebhookProvider,
 } from '../../providers/webhook-provider.js';
 import { HttpError } from '../http-errors.js';
-import { decodeSignedJsonBody, unsupportedEncoding } from '../json-body.js';
+import { decodeSignedJsonBody, installRawJsonBodyParser } from '../json-body.js';
 import { ErrorBody, WebhookAccepted } from '../schemas.js';
 
 /** Options of {@link providerWebhookRoutes}. */
@@ -51,16 +51,7 @@ export const providerWebhookRoutes: FastifyPluginAsyncTypebox<ProviderWebhookRou
   { ingest, providers, bodyLimit, now = Date.now },
 ) => {
   // This plugin's own context: the parser applies to these routes only.
-  app.removeAllContentTypeParsers();
-  app.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit }, (request, body, done) => {
-    const unsupported = unsupportedEncoding(request);
-    if (unsupported) {
-      done(new HttpError(415, unsupported), undefined);
-      return;
-    }
-    request.rawBody = body as Buffer;
-    done(null, undefined);
-  });
+  installRawJsonBodyParser(app, bodyLimit);
 
   for (const name of PROVIDERS) {
     const provider = providers.get(name);

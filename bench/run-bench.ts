@@ -19,6 +19,7 @@ import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
+import { unsupportedNodeVersion } from '../src/node-version.js';
 import { forwardSecret, startForwardReceiver } from '../test/helpers/forward-receiver.js';
 import {
   type Deployment,
@@ -498,6 +499,13 @@ async function measureOperator(results: BenchResults): Promise<void> {
 }
 
 async function main(): Promise<void> {
+  // The services it starts run on this Node and refuse an unsupported one: say so before measuring.
+  const unsupported = unsupportedNodeVersion();
+  if (unsupported) {
+    log(unsupported);
+    process.exitCode = 1;
+    return;
+  }
   const results: BenchResults = {
     startedAt: new Date().toISOString(),
     finishedAt: '',

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { postWebhook } from '../helpers/http-client.js';
 import { webhookBody } from '../helpers/sample-transaction.js';
@@ -47,4 +49,50 @@ test(`${CYCLES} start / load / SIGTERM cycles on one SQLite file each exit 0, an
   });
   for (const id of acknowledged) assert.equal((await store.get(id))?.status, 'PROCESSED', id);
   assert.equal(await last.kill('SIGTERM'), 0);
+});
+
+test('a SIGTERM sent to `npm run start:api` stops the service itself: npm exits 0 and nothing is left listening', async (t) => {
+  const root = fileURLToPath(new URL('../../../', import.meta.url));
+  const child = spawn('npm', ['run', '--silent', 'start:api'], {
+    cwd: root,
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '',
+      HOST: '127.0.0.1',
+      PORT: '0',
+      LOG_LEVEL: 'info',
+      SQLITE_PATH: join(tempDir(t), 'webhooks.db'),
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    // Its own process group, so that the test can end whatever npm leaves behind.
+    detached: true,
+  });
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => {
+    out += d.toString();
+  });
+  child.stderr.on('data', (d: Buffer) => {
+    out += d.toString();
+  });
+  const exited = new Promise<number | NodeJS.Signals>((resolve) =>
+    child.once('exit', (code, signal) => resolve(signal ?? code ?? 0)),
+  );
+  t.after(() => {
+    try {
+      process.kill(-child.pid!, 'SIGKILL');
+    } catch {
+      // The group is gone already.
+    }
+    child.stdout.destroy();
+    child.stderr.destroy();
+  });
+  const url = await waitFor(() => /"address":"(http:\/\/[^"]+)"/.exec(out)?.[1], {
+    message: `npm run start:api to listen:\n${out}`,
+  });
+  assert.equal((await postWebhook(url, webhookBody())).status, 202);
+  // As a process manager stops it: the signal goes to npm's process, not to the service's.
+  child.kill('SIGTERM');
+  assert.equal(await exited, 0, out);
+  assert.match(out, /"msg":"stopped"/, 'the service itself shut down');
+  await assert.rejects(fetch(url), 'nothing listens any more');
 });

@@ -21,35 +21,63 @@ const KEY = 'bench-operator-key';
 const quantile = (sorted: readonly number[], p: number) =>
   sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))]!;
 
-/** GETs `path` and resolves with the milliseconds to the last byte; rejects on anything but 200. */
-function timedGet(base: URL, agent: Agent, path: string): Promise<number> {
+/**
+ * Sends `method path` (with `body` as JSON, if any) and resolves with the milliseconds to the last
+ * byte of the answer and the answer; rejects on anything but 200.
+ */
+function timedRequest(
+  base: URL,
+  agent: Agent,
+  { method = 'GET', path, body }: ProbeRequest,
+): Promise<{ ms: number; text: string }> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
+    const payload = body === undefined ? undefined : JSON.stringify(body);
     const req = httpRequest(
-      { host: base.hostname, port: base.port, path, agent, headers: { authorization: `Bearer ${KEY}` } },
+      {
+        host: base.hostname,
+        port: base.port,
+        method,
+        path,
+        agent,
+        headers: {
+          authorization: `Bearer ${KEY}`,
+          ...(payload === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+      },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
         res.once('end', () => {
           const ms = performance.now() - started;
-          if (res.statusCode !== 200)
-            reject(new Error(`${path}: ${res.statusCode} ${Buffer.concat(chunks)}`));
-          else resolve(ms);
+          const text = Buffer.concat(chunks).toString('utf8');
+          if (res.statusCode !== 200) reject(new Error(`${method} ${path}: ${res.statusCode} ${text}`));
+          else resolve({ ms, text });
         });
       },
     );
     req.once('error', reject);
-    req.end();
+    req.end(payload);
   });
 }
 
-/** One measured query: its label and how to make the i-th request's path. */
+/** One request of a probe: GET unless said, with a JSON body for a POST. */
+interface ProbeRequest {
+  method?: 'GET' | 'POST';
+  path: string;
+  body?: unknown;
+}
+
+/** One measured query: its label and how to make the i-th request. */
 interface Probe {
   label: string;
   path: (i: number) => string;
+  method?: 'POST';
+  body?: unknown;
 }
 
-function probes(seed: SeedSummary): Probe[] {
+/** The measured queries; `transactionIds` name transactions that exist, read one at a time. */
+function probes(seed: SeedSummary, transactionIds: readonly string[]): Probe[] {
   const span = seed.lastCreatedAt - seed.firstCreatedAt;
   const at = (fraction: number) => new Date(seed.firstCreatedAt + span * fraction);
   // A cursor as the list would hand it out, at a point spread over the older 90% of the table.
@@ -89,6 +117,22 @@ function probes(seed: SeedSummary): Probe[] {
     { label: 'list, 500 rows', path: () => '/v1/transactions?limit=500' },
     { label: 'stats', path: () => '/v1/stats' },
     {
+      label: 'retry dry run: FAILED of one provider in a week (POST /v1/transactions/retry)',
+      method: 'POST',
+      path: () => '/v1/transactions/retry',
+      body: {
+        status: 'FAILED',
+        provider: 'razorpay',
+        created_after: at(0.5).toISOString(),
+        created_before: at(0.5 + 7 / 30).toISOString(),
+        dry_run: true,
+      },
+    },
+    {
+      label: "a transaction's raw payload (GET /v1/transactions/{id}/payload)",
+      path: (i) => `/v1/transactions/${transactionIds[i % transactionIds.length]}/payload`,
+    },
+    {
       label: 'payment state (GET /v1/payments/{id}, its events re-read)',
       path: (i) => `/v1/payments/${seed.paymentIds[i % seed.paymentIds.length]}`,
     },
@@ -113,11 +157,18 @@ async function measure(
   const agent = new Agent({ keepAlive: true, maxSockets: 1 });
   const base = new URL(api.url);
   const rows: OperatorRow[] = [];
+  const send = (probe: Probe, i: number) =>
+    timedRequest(base, agent, { method: probe.method, path: probe.path(i), body: probe.body });
   try {
-    for (const probe of probes(seed)) {
-      for (let i = 0; i < WARM_UP; i++) await timedGet(base, agent, probe.path(REQUESTS + i));
+    // Transactions to read one by one: the newest 500, as an operator opens what the list shows.
+    const page = await timedRequest(base, agent, { path: '/v1/transactions?limit=500' });
+    const transactionIds = (JSON.parse(page.text) as { items: { transaction_id: string }[] }).items.map(
+      (item) => item.transaction_id,
+    );
+    for (const probe of probes(seed, transactionIds)) {
+      for (let i = 0; i < WARM_UP; i++) await send(probe, REQUESTS + i);
       const times: number[] = [];
-      for (let i = 0; i < REQUESTS; i++) times.push(await timedGet(base, agent, probe.path(i)));
+      for (let i = 0; i < REQUESTS; i++) times.push((await send(probe, i)).ms);
       times.sort((a, b) => a - b);
       const row: OperatorRow = {
         store,

@@ -16,23 +16,23 @@ import { tempDir } from '../helpers/temp-dir.js';
 import { startTestRuntime } from '../helpers/test-runtime.js';
 import { waitFor } from '../helpers/wait-for.js';
 
-const README = fileURLToPath(new URL('../../../README.md', import.meta.url));
+const HANDLERS_PAGE = fileURLToPath(new URL('../../../docs/handlers.md', import.meta.url));
 
-/** The README's example receiver, as printed, with its port and its library's location filled in. */
-function readmeReceiver(): string {
-  const readme = readFileSync(README, 'utf8');
-  const block = /In Node:\n\n```js\n([\s\S]*?)```/.exec(readme)?.[1];
-  assert.ok(block, 'the README has its example receiver');
+/** The example receiver of docs/handlers.md, as printed, with its port and its library's location filled in. */
+function docsReceiver(): string {
+  const page = readFileSync(HANDLERS_PAGE, 'utf8');
+  const block = /In Node:\n\n```js\n([\s\S]*?)```/.exec(page)?.[1];
+  assert.ok(block, 'docs/handlers.md has its example receiver');
   assert.ok(block.includes('.listen(9000)') && block.includes("from 'standardwebhooks'"));
   return block
     .replace('.listen(9000)', '.listen(Number(process.env.PORT))')
     .replace("from 'standardwebhooks'", `from '${import.meta.resolve('standardwebhooks')}'`);
 }
 
-test("the README's example receiver takes forwarded deliveries, refuses forgeries and settles each webhook-id once", async (t) => {
+test('the documented example receiver takes forwarded deliveries, refuses forgeries and settles each webhook-id once', async (t) => {
   const dir = tempDir(t);
   const script = join(dir, 'receiver.mjs');
-  writeFileSync(script, readmeReceiver());
+  writeFileSync(script, docsReceiver());
   const secret = forwardSecret();
   const port = await freePort();
   const child = spawn(process.execPath, [script], {

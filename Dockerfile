@@ -1,8 +1,9 @@
-# syntax=docker/dockerfile:1
-#
 # One image for every role: `node dist/src/main.js all|api|worker` (default `all`).
 #   docker build -t webhook-processor .
+#   podman build --format docker -t webhook-processor .   # podman's default (OCI) format drops HEALTHCHECK
 #   docker run -p 8000:8000 webhook-processor            # API + worker, SQLite, in-process queue
+# No `# syntax=` line: BuildKit would pull a frontend image for it, and nothing here needs one, so
+# builders without Docker Hub (a mirror, an offline machine) build it with the base image alone.
 
 # ---- build: compile TypeScript, drop dev dependencies ----
 # Node 24 LTS. The service runs on Node 22.14 or later (README, Requirements).

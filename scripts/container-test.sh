@@ -70,7 +70,8 @@ fail() {
   exit 1
 }
 ms_since() { echo $((($(date +%s%N) - $1) / 1000000)); }
-mb() { awk '{ printf "%d MB", $1 / 1048576 }'; }
+# Sizes as podman images and docker images print them (10^6 bytes).
+mb() { awk '{ printf "%.1f MB", $1 / 1000000 }'; }
 # A TCP port nothing listens on now (the kernel picks it).
 free_port() {
   node -e "const s = require('node:net').createServer().listen(0, '127.0.0.1', () => { console.log(s.address().port); s.close(); });"
@@ -250,7 +251,7 @@ ok "webhook answered 202, then PROCESSED"
 read -r pid1_uid pid1_gid < <(podman exec "$c" awk '/^Uid:/ { u = $2 } /^Gid:/ { g = $2 } END { print u, g }' /proc/1/status)
 [[ -n $pid1_uid && $pid1_uid != 0 ]] || fail "the service runs as root (uid ${pid1_uid:-?})"
 ok "the service runs as uid $pid1_uid, gid $pid1_gid, not root"
-pid1=$(podman exec "$c" cat /proc/1/cmdline | tr '\0' ' ')
+pid1=$(podman exec "$c" cat /proc/1/cmdline | tr '\0' ' ' | sed 's/ $//')
 [[ $pid1 == "node dist/src/main.js"* ]] || fail "PID 1 is not node running the service: $pid1"
 ok "PID 1 is node itself ($pid1), so SIGTERM reaches the service"
 podman exec "$c" sh -c 'touch /app/data/.probe && rm /app/data/.probe' || fail "/app/data is not writable by the service"

@@ -18,7 +18,7 @@ COPY package.json package-lock.json .npmrc ./
 # whose package carries prebuilt binaries (linux-x64 and linux-arm64 among them), so nothing is
 # compiled and the image needs no compiler; msgpackr-extract (an optional speed-up of BullMQ's
 # msgpackr) ships prebuilt binaries as optional packages.
-# Then the files the service never loads are removed (about 28 MB): better-sqlite3's binaries for
+# Then the files the service never loads are removed (42 of 84 MB): better-sqlite3's binaries for
 # other platforms (better-sqlite3 itself names the one it loads here, so the arm64 build keeps the
 # arm64 one) and the SQLite and C++ sources it would compile from, and the packages' source maps and
 # type declarations. The last command opens a database, so a trim that broke SQLite fails the build.

@@ -100,6 +100,16 @@ wait_healthy() {
   fail "$name: GET / not HEALTHY within 30 s: $(logs_of "$name")"
 }
 
+# Waits (at most 30 s) until worker container $1 logs that its worker started.
+wait_worker() {
+  for _ in $(seq 120); do
+    podman logs "$1" 2>&1 | grep -q '"msg":"worker started"' && return 0
+    running "$1" || fail "$1 exited before its worker started: $(logs_of "$1")"
+    sleep 0.25
+  done
+  fail "$1: worker not started within 30 s: $(logs_of "$1")"
+}
+
 # POSTs a webhook for transaction $2 to the API on port $1; prints the HTTP status.
 post_webhook() {
   curl -s -o /dev/null -w '%{http_code}' --max-time 10 -X POST -H 'content-type: application/json' \
@@ -299,12 +309,7 @@ run_container "$api" "${shared[@]}" -e PORT="$port" "$tag" node dist/src/main.js
 # A worker serves no HTTP: the image's GET / check does not apply to it (Compose disables it too).
 run_container "$worker" "${shared[@]}" -e PROCESS_DELAY_SECONDS=2 --no-healthcheck "$tag" node dist/src/main.js worker
 wait_healthy "$api" "$port"
-for _ in $(seq 120); do
-  podman logs "$worker" 2>&1 | grep -q '"msg":"worker started"' && break
-  running "$worker" || fail "$worker exited: $(logs_of "$worker")"
-  sleep 0.25
-done
-podman logs "$worker" 2>&1 | grep -q '"msg":"worker started"' || fail "$worker did not start within 30 s: $(logs_of "$worker")"
+wait_worker "$worker"
 ok "api and worker containers up on PostgreSQL (database $database) and Redis (prefix $queue_prefix)"
 third=txn_container_${id//-/_}_c
 code=$(post_webhook "$port" "$third")
@@ -321,6 +326,18 @@ wait_status "$port" "$fourth" PROCESSING 30
 stop_cleanly "$worker"
 wait_status "$port" "$fourth" PROCESSED 1
 ok "worker container: SIGTERM with a handler in flight, which it finished, exit code 0 in $stop_ms ms"
+# A handler that outlasts the shutdown timeout, the slowest stop: it is aborted, its lease released
+# in PostgreSQL and the BullMQ worker closed, all before docker stop's SIGKILL.
+worker=$prefix-worker-2
+run_container "$worker" "${shared[@]}" -e PROCESS_DELAY_SECONDS=3600 --no-healthcheck "$tag" node dist/src/main.js worker
+wait_worker "$worker"
+fifth=txn_container_${id//-/_}_e
+code=$(post_webhook "$port" "$fifth")
+[[ $code == 202 ]] || fail "POST to the api container answered $code"
+wait_status "$port" "$fifth" PROCESSING 30
+stop_cleanly "$worker"
+wait_status "$port" "$fifth" RECEIVED 1
+ok "worker container: SIGTERM with a handler outlasting SHUTDOWN_TIMEOUT_SECONDS, handed back (RECEIVED), exit code 0 in $stop_ms ms"
 stop_cleanly "$api"
 ok "api container: SIGTERM, exit code 0 in $stop_ms ms"
 

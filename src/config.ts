@@ -96,7 +96,9 @@ const envSchema = z.object({
   LEASE_SECONDS: seconds(30, 0.05),
   SWEEP_INTERVAL_SECONDS: seconds(15, 0.01),
   RECEIVED_STALE_SECONDS: seconds(30),
-  SHUTDOWN_TIMEOUT_SECONDS: seconds(10),
+  // 7 s, plus the process's own hard limit 2 s later (shutdown-hard-limit.ts), ends inside
+  // `docker stop`'s 10 s grace and Kubernetes' 30 s.
+  SHUTDOWN_TIMEOUT_SECONDS: seconds(7),
   BODY_LIMIT_BYTES: integer(65536, 256, 10 * 1024 * 1024),
   HANDLER_MODULE: optional(z.string().min(1)),
   FORWARD_URL: url(['http:', 'https:']),

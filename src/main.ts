@@ -5,6 +5,7 @@ import { unsupportedNodeVersion } from './node-version.js';
 import { runOperatorCommand } from './operator-command.js';
 import { runRequeueCommand } from './requeue-command.js';
 import { startRuntime } from './runtime.js';
+import { shutdownHardLimitMs } from './shutdown-hard-limit.js';
 
 /**
  * Entry point: `main.js [all|api|worker]` runs a role; `main.js requeue <transaction_id>` puts a
@@ -68,11 +69,12 @@ async function main(argv: string[]): Promise<void> {
     }
     stopping = true;
     logger.info({ signal }, 'shutting down');
-    // A hard bound in case a connection or driver refuses to close.
+    // A hard bound in case a connection or driver refuses to close; it stays inside a container
+    // runtime's default grace period, so the process, not SIGKILL, decides how it ends.
     setTimeout(() => {
       logger.error('shutdown took too long; exiting');
       process.exit(1);
-    }, config.shutdownTimeoutMs + 2000).unref();
+    }, shutdownHardLimitMs(config.shutdownTimeoutMs)).unref();
     runtime.stop().then(
       () => {
         clearInterval(keepAlive);

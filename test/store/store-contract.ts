@@ -133,6 +133,25 @@ export function storeContract(
     assert.deepEqual(await store.findByPayment(uniqueId('pay'), 100), []);
   });
 
+  it('stores any provider name: the schema lists none, the registry checks names where they enter', async (_t, store) => {
+    const names = ['razorpay', 'cashfree', 'payu', 'phonepe', 'paytm', 'testgateway7'];
+    const events = names.map((provider) => newTransaction({ provider, paymentId: uniqueId('pay') }));
+    assert.deepEqual(
+      (await store.insertMany(events)).map((o) => o.inserted),
+      names.map(() => true),
+    );
+    for (const event of events) {
+      assert.equal((await store.get(event.transactionId))?.provider, event.provider);
+      const listed = await store.list({ filter: { provider: event.provider! }, limit: 500 });
+      assert.ok(
+        listed.some((r) => r.transactionId === event.transactionId),
+        event.provider!,
+      );
+    }
+    const stats = await store.stats(new Date());
+    assert.deepEqual(stats.byProvider.testgateway7, { RECEIVED: 1, PROCESSING: 0, FAILED: 0 });
+  });
+
   it('returns null for an unknown id', async (_t, store) => {
     assert.equal(await store.get(uniqueId()), null);
   });

@@ -1,5 +1,9 @@
 import type { Provider, ProviderEvent } from '../domain/provider-event.js';
 import type { TransactionRecord } from '../domain/transaction.js';
+import { cashfreeDefinition } from './cashfree/cashfree-definition.js';
+import { paytmDefinition } from './paytm/paytm-definition.js';
+import { payuDefinition } from './payu/payu-definition.js';
+import { phonepeDefinition } from './phonepe/phonepe-definition.js';
 import { PROVIDER_NAME, type ProviderDefinition } from './provider-definition.js';
 import { razorpayDefinition } from './razorpay/razorpay-definition.js';
 import { stripeDefinition } from './stripe/stripe-definition.js';
@@ -11,7 +15,14 @@ import type { WebhookProvider } from './webhook-provider.js';
  * folder and its line here. The order is the order of the start log, `/v1/stats` and the
  * operators' filter.
  */
-export const PROVIDER_REGISTRY: readonly ProviderDefinition[] = [razorpayDefinition, stripeDefinition];
+export const PROVIDER_REGISTRY: readonly ProviderDefinition[] = [
+  razorpayDefinition,
+  stripeDefinition,
+  cashfreeDefinition,
+  payuDefinition,
+  phonepeDefinition,
+  paytmDefinition,
+];
 
 /** A list of provider definitions: {@link PROVIDER_REGISTRY}, or a test's own. */
 export type ProviderRegistry = readonly ProviderDefinition[];

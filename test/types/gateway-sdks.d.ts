@@ -21,6 +21,10 @@ declare module 'paytmchecksum' {
     generateSignature(params: Record<string, string> | string, key: string): Promise<string>;
     /** Whether `checksum` is a CHECKSUMHASH of `params` with `key`. */
     verifySignature(params: Record<string, string> | string, key: string, checksum: string): boolean;
+    /** The text a checksum covers: the values of the sorted field names, joined with `|`. */
+    getStringByParams(params: Record<string, string>): string;
+    /** The CHECKSUMHASH of that text with `key` and a given 4-character salt (synchronous). */
+    calculateChecksum(params: string, key: string, salt: string): string;
   };
   export default PaytmChecksum;
 }

@@ -7,6 +7,7 @@ import { createQueue } from '../src/queue/create-queue.js';
 import { createStore } from '../src/store/create-store.js';
 import type { TransactionStore } from '../src/store/transaction-store.js';
 import { type BenchProcess, freePort, MAIN, startProcess } from './bench-processes.js';
+import { BENCH_PAYU_KEY, BENCH_PAYU_SALT } from './payu-deliveries.js';
 import { BENCH_RAZORPAY_SECRET } from './razorpay-deliveries.js';
 
 /** A running service under test: where to send webhooks, and its processes for memory readings. */
@@ -34,7 +35,13 @@ export interface Deployment {
 }
 
 /** Variables every service process gets: quiet logs (the acceptance measures LOG_LEVEL=warn) and loopback only. */
-const BASE_ENV = { HOST: '127.0.0.1', LOG_LEVEL: 'warn', RAZORPAY_WEBHOOK_SECRETS: BENCH_RAZORPAY_SECRET };
+const BASE_ENV = {
+  HOST: '127.0.0.1',
+  LOG_LEVEL: 'warn',
+  RAZORPAY_WEBHOOK_SECRETS: BENCH_RAZORPAY_SECRET,
+  PAYU_MERCHANT_KEY: BENCH_PAYU_KEY,
+  PAYU_MERCHANT_SALTS: BENCH_PAYU_SALT,
+};
 
 /**
  * Starts `deployment` for `phase`: one `all` process, or an `api` and a `worker` process. `extra`

@@ -9,9 +9,10 @@ export interface IngestRow {
   /**
    * As fast as answered with `fresh` (random) ids, `sequential` ids or `duplicate` ids; `razorpay`:
    * Razorpay-signed deliveries of its published `payment.captured` sample to its own endpoint,
-   * fresh event ids; or `rate`: fresh ids at a fixed, evenly paced rate.
+   * fresh event ids; `payu`: PayU-hashed forms of its published success sample, each a new payment;
+   * or `rate`: fresh ids at a fixed, evenly paced rate.
    */
-  scenario: 'fresh' | 'razorpay' | 'sequential' | 'duplicate' | 'rate';
+  scenario: 'fresh' | 'razorpay' | 'payu' | 'sequential' | 'duplicate' | 'rate';
   connections: number;
   /** Offered rate for `rate` scenarios. */
   rate?: number;
@@ -24,18 +25,25 @@ export interface IngestRow {
   peakRssMb: Record<string, number>;
 }
 
+/** How the provider rows' deliveries are described. */
+const PROVIDER_ROWS: Partial<Record<IngestRow['scenario'], string>> = {
+  razorpay: 'Razorpay-signed deliveries (signature checked',
+  payu: 'PayU-hashed forms (form decoded, SHA-512 hash checked',
+};
+
 /**
- * For each deployment with both rows: the server CPU per webhook of Razorpay-signed deliveries to
- * `/v1/webhooks/razorpay` against the original endpoint's fresh ids, measured in the same run.
+ * For each deployment with both rows: the server CPU per webhook of a provider's deliveries to its
+ * own endpoint (Razorpay's, PayU's) against the original endpoint's fresh ids, measured in the same
+ * run.
  */
 export function providerCostLines(rows: readonly IngestRow[]): string[] {
   const lines: string[] = [];
-  for (const provider of rows.filter((r) => r.scenario === 'razorpay')) {
+  for (const provider of rows.filter((r) => PROVIDER_ROWS[r.scenario] !== undefined)) {
     const original = rows.find((r) => r.mode === provider.mode && r.scenario === 'fresh');
     if (!provider.cpu || !original?.cpu) continue;
     const extra = provider.cpu.serverUs / original.cpu.serverUs - 1;
     lines.push(
-      `Provider path, ${provider.label}: Razorpay-signed deliveries (signature checked, ${f0(provider.load.requestsPerSecond)} req/s) ` +
+      `Provider path, ${provider.label}: ${PROVIDER_ROWS[provider.scenario]}, ${f0(provider.load.requestsPerSecond)} req/s) ` +
         `cost ${f1(provider.cpu.serverUs)} µs of server CPU per webhook, the original endpoint's fresh ids ` +
         `${f1(original.cpu.serverUs)} µs (${extra >= 0 ? '+' : ''}${f0(extra * 100)}%).`,
     );
@@ -183,7 +191,9 @@ export function renderMarkdown(results: BenchResults): string {
         ? `${f0(row.rate ?? 0)} req/s paced, fresh ids`
         : row.scenario === 'razorpay'
           ? `Razorpay-signed, fresh event ids, ${row.connections} conn`
-          : `${row.scenario} ids, ${row.connections} conn`,
+          : row.scenario === 'payu'
+            ? `PayU-hashed forms, new payments, ${row.connections} conn`
+            : `${row.scenario} ids, ${row.connections} conn`,
       f0(row.load.requestsPerSecond),
       row.ratioToCeiling === undefined ? '' : f2(row.ratioToCeiling),
       f1(row.load.latencyP50),

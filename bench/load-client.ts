@@ -16,6 +16,7 @@ import { randomBytes } from 'node:crypto';
 import { Agent, request as httpRequest } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import autocannon from 'autocannon';
+import { PAYU_PATH, payuDeliveries } from './payu-deliveries.js';
 import { RAZORPAY_PATH, razorpayDeliveries, razorpayDeliveryPool } from './razorpay-deliveries.js';
 import { runWrk } from './wrk-load.js';
 
@@ -52,9 +53,11 @@ export interface LoadSpec {
   /**
    * What is sent: `transactions` (default), the original contract's body with a new id each time
    * (see `ids`); `razorpay`, Razorpay-signed deliveries of its published `payment.captured` sample
-   * to `/v1/webhooks/razorpay`, each under a new `X-Razorpay-Event-Id` from `ids`.
+   * to `/v1/webhooks/razorpay`, each under a new `X-Razorpay-Event-Id` from `ids`; `payu`, PayU-hashed
+   * forms of its published success sample to `/v1/webhooks/payu`, each about a new payment (PayU
+   * sends no event id: `ids` is not used).
    */
-  sender?: 'transactions' | 'razorpay';
+  sender?: 'transactions' | 'razorpay' | 'payu';
 }
 
 /** What one load run measured; latencies in milliseconds. */
@@ -108,6 +111,14 @@ interface LoadRequest {
 /** The requests of `spec`, one per call, each with the next id. */
 function requestGenerator(spec: LoadSpec): () => LoadRequest {
   const nextId = idGenerator(spec.ids);
+  if (spec.sender === 'payu') {
+    const nextForm = payuDeliveries();
+    return () => ({
+      path: PAYU_PATH,
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: nextForm(),
+    });
+  }
   if (spec.sender !== 'razorpay') {
     return () => ({ path: WEBHOOK_PATH, headers: {}, body: webhookJson(nextId()) });
   }
@@ -148,8 +159,8 @@ async function runPaced(spec: LoadSpec & { rate: number }): Promise<LoadResult> 
           agent,
           timeout: 10_000,
           headers: {
-            ...headers,
             'content-type': 'application/json',
+            ...headers,
             'content-length': Buffer.byteLength(body),
           },
         },
@@ -205,6 +216,8 @@ async function runPaced(spec: LoadSpec & { rate: number }): Promise<LoadResult> 
 async function runLoad(spec: LoadSpec): Promise<LoadResult> {
   if (spec.rate !== undefined) return runPaced({ ...spec, rate: spec.rate });
   if (spec.tool === 'wrk' && spec.amount === undefined) {
+    // Each PayU form is hashed as it is sent; wrk could only cycle a pool, repeating its events.
+    if (spec.sender === 'payu') throw new Error('the PayU row needs the Node clients (--client autocannon)');
     return spec.sender === 'razorpay'
       ? runWrk(spec, RAZORPAY_PATH, {
           pool: razorpayDeliveryPool(2000).map((d) => ({
@@ -225,7 +238,7 @@ async function runLoad(spec: LoadSpec): Promise<LoadResult> {
     requests: [
       {
         method: 'POST',
-        path: spec.sender === 'razorpay' ? RAZORPAY_PATH : WEBHOOK_PATH,
+        path: spec.sender === 'razorpay' ? RAZORPAY_PATH : spec.sender === 'payu' ? PAYU_PATH : WEBHOOK_PATH,
         headers: { 'content-type': 'application/json' },
         // A new request each time: every one carries its own (or a repeated) id.
         setupRequest: (request) => {

@@ -11,7 +11,8 @@
  * drain), `--forward-only` (only the forwarding drain rows), `--out <dir>` (bench/results),
  * `--client wrk` (closed-loop runs from wrk instead of autocannon; wrk must be on PATH),
  * `--operator-rows <n>` (transactions in the store of the operators' rows, 1,000,000; `--only
- * operator` runs only those rows).
+ * operator` runs only those rows), `--scenarios <keys>` (comma-separated among fresh, razorpay, payu,
+ * sequential, duplicate, rate: only those of each deployment's load rows).
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -66,6 +67,7 @@ const { values: args } = parseArgs({
     out: { type: 'string', default: join(process.cwd(), 'bench', 'results') },
     client: { type: 'string', default: 'autocannon' },
     'operator-rows': { type: 'string', default: '1000000' },
+    scenarios: { type: 'string' },
   },
 });
 
@@ -74,6 +76,7 @@ const CONNECTIONS = Number(args.connections);
 const SOAK_SECONDS = Number(args['soak-seconds'] ?? (args.soak ? 300 : 30));
 const ONLY = args.only?.split(',').map((s) => s.trim());
 const FORWARD_ONLY = args['forward-only'];
+const SCENARIOS = args.scenarios?.split(',').map((s) => s.trim());
 if (args.client !== 'autocannon' && args.client !== 'wrk') {
   throw new Error(`--client must be autocannon or wrk, not ${args.client}`);
 }
@@ -210,12 +213,16 @@ async function measureService(
   const pids = service.processes.map((p) => p.child.pid);
   try {
     await warmUp(service.url, scenarios.includes('razorpay'));
+    if (scenarios.includes('payu'))
+      await load(service.url, { durationSeconds: 2, ids: fresh(), sender: 'payu' });
     for (const scenario of scenarios) {
       let measured: MeasuredLoad;
       if (scenario === 'fresh') {
         measured = await measuredLoad(service.url, pids, { ids: fresh() });
       } else if (scenario === 'razorpay') {
         measured = await measuredLoad(service.url, pids, { ids: fresh(), sender: 'razorpay' });
+      } else if (scenario === 'payu') {
+        measured = await measuredLoad(service.url, pids, { ids: fresh(), sender: 'payu' });
       } else if (scenario === 'sequential') {
         const ids = { kind: 'sequential', prefix: `s${RUN_ID}-${idSeq++}` } as const;
         measured = await measuredLoad(service.url, pids, { ids });
@@ -425,12 +432,13 @@ async function measureIngest(results: BenchResults, deployments: readonly Deploy
   await measureCeiling(results, true);
   for (const d of deployments) {
     log(d.label);
-    const scenarios: IngestRow['scenario'][] =
+    const scenarios: IngestRow['scenario'][] = (
       d.key === 'embedded-normal'
         ? ['fresh', 'rate']
         : d.key === 'embedded'
-          ? ['fresh', 'razorpay', 'sequential', 'duplicate', 'rate']
-          : ['fresh', 'duplicate', 'rate'];
+          ? ['fresh', 'razorpay', 'payu', 'sequential', 'duplicate', 'rate']
+          : ['fresh', 'duplicate', 'rate']
+    ).filter((s): s is IngestRow['scenario'] => SCENARIOS === undefined || SCENARIOS.includes(s));
     await measureService(results, d, scenarios);
   }
   log('ceiling again (drift check)');

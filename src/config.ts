@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import type { Provider } from './domain/provider-event.js';
+import { commaList, integer, optional, seconds, url, withDefault } from './env-values.js';
 import { forwardSecretProblem } from './handler/forward/forward-secret.js';
-import { RAZORPAY_SECRETS_VARIABLE } from './providers/razorpay/razorpay-provider.js';
-import { STRIPE_SECRETS_VARIABLE } from './providers/stripe/stripe-provider.js';
+import { checkRegistry, PROVIDER_REGISTRY, type ProviderRegistry } from './providers/provider-registry.js';
+import { ProviderSettingsError } from './providers/provider-settings.js';
 
 /** The process roles one program can play. */
 export const ROLES = ['all', 'api', 'worker'] as const;
@@ -20,57 +20,13 @@ export class ConfigError extends Error {
   }
 }
 
-// Compose files and shells often set a variable to the empty string to mean "unset".
-const optional = <T extends z.ZodTypeAny>(schema: T) =>
-  z.preprocess((v) => (typeof v === 'string' && v.trim() === '' ? undefined : v), schema.optional());
-
-const withDefault = <T extends z.ZodTypeAny>(schema: T, fallback: string) =>
-  z.preprocess((v) => (v === undefined || (typeof v === 'string' && v.trim() === '') ? fallback : v), schema);
-
-const seconds = (fallback: number, min = 0) =>
-  withDefault(
-    z.coerce.number({ message: 'must be a number of seconds' }).finite().min(min, `must be at least ${min}`),
-    String(fallback),
-  );
-
-const integer = (fallback: number, min: number, max: number) =>
-  withDefault(
-    z.coerce
-      .number({ message: 'must be an integer' })
-      .int('must be an integer')
-      .min(min, `must be at least ${min}`)
-      .max(max, `must be at most ${max}`),
-    String(fallback),
-  );
-
-const commaList = optional(
-  z.string().transform((s) =>
-    s
-      .split(',')
-      .map((p) => p.trim())
-      .filter((p) => p.length > 0),
-  ),
-);
-
-const url = (protocols: readonly string[]) =>
-  optional(
-    z.string().refine(
-      (s) => {
-        try {
-          return protocols.includes(new URL(s).protocol);
-        } catch {
-          return false;
-        }
-      },
-      `must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`,
-    ),
-  );
-
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 /**
- * Every environment variable the service reads, with its default. Names follow the original
- * service (PORT, HOST, PROCESS_DELAY_SECONDS, MONGO_URL, MONGO_DB, REDIS_URL) where it had one.
+ * Every environment variable the service reads, with its default, besides the providers' own
+ * (each provider declares its variables in its folder; see {@link loadConfig}). Names follow the
+ * original service (PORT, HOST, PROCESS_DELAY_SECONDS, MONGO_URL, MONGO_DB, REDIS_URL) where it
+ * had one.
  */
 const envSchema = z.object({
   PORT: integer(8000, 0, 65535),
@@ -107,19 +63,15 @@ const envSchema = z.object({
   FORWARD_CONCURRENCY: integer(64, 1, 10_000),
   LOG_LEVEL: withDefault(z.enum(LOG_LEVELS, { message: `must be one of ${LOG_LEVELS.join(', ')}` }), 'info'),
   WEBHOOK_SECRETS: commaList,
-  RAZORPAY_WEBHOOK_SECRETS: commaList,
-  STRIPE_WEBHOOK_SECRETS: commaList,
-  STRIPE_WEBHOOK_TOLERANCE_SECONDS: seconds(300, 1),
   API_KEYS: commaList,
 });
 
-type Env = z.output<typeof envSchema>;
+/** The parsed environment: the service's variables, and the providers' by name. */
+type Env = z.output<typeof envSchema> & Readonly<Record<string, unknown>>;
 
-/** Variables whose values must never be echoed, not even in a configuration error. */
+/** Variables whose values must never be echoed, not even in a configuration error (providers' secrets besides). */
 const SECRET_VARIABLES = new Set([
   'WEBHOOK_SECRETS',
-  'RAZORPAY_WEBHOOK_SECRETS',
-  'STRIPE_WEBHOOK_SECRETS',
   'API_KEYS',
   'DATABASE_URL',
   'MONGO_URL',
@@ -182,27 +134,28 @@ function forwardFrom(env: Env) {
   };
 }
 
-/** The variable that holds each provider's webhook secrets; a provider without them accepts nothing. */
-export const PROVIDER_SECRETS_VARIABLES: Readonly<Record<Provider, string>> = {
-  razorpay: RAZORPAY_SECRETS_VARIABLE,
-  stripe: STRIPE_SECRETS_VARIABLE,
-};
-
 /**
- * Each provider's endpoint settings, or null when its secrets are not set (the endpoint is then
- * disabled and says which variable enables it).
+ * Each registered provider's endpoint settings by name, or null when they are not set (the
+ * endpoint is then disabled and says which variables enable it). A provider's own check of its
+ * values stops the start like any other bad value.
  */
-function providersFrom(env: Env) {
-  const razorpay = env.RAZORPAY_WEBHOOK_SECRETS ?? [];
-  const stripe = env.STRIPE_WEBHOOK_SECRETS ?? [];
-  return {
-    razorpay: razorpay.length > 0 ? { secrets: razorpay } : null,
-    stripe:
-      stripe.length > 0 ? { secrets: stripe, toleranceSeconds: env.STRIPE_WEBHOOK_TOLERANCE_SECONDS } : null,
-  };
+function providersFrom(
+  env: Env,
+  registry: ProviderRegistry,
+): Readonly<Record<string, Readonly<Record<string, unknown>> | null>> {
+  const settings: Record<string, Readonly<Record<string, unknown>> | null> = {};
+  for (const definition of registry) {
+    try {
+      settings[definition.name] = definition.settings.read(env) as Readonly<Record<string, unknown>> | null;
+    } catch (error) {
+      if (error instanceof ProviderSettingsError) throw new ConfigError(error.variable, error.message);
+      throw error;
+    }
+  }
+  return settings;
 }
 
-function toConfig(env: Env, role: Role) {
+function toConfig(env: Env, role: Role, registry: ProviderRegistry) {
   const store = storeFrom(env);
   const queue = queueFrom(env);
   // A worker on its own with the in-process queue has no doorbell from the API processes: it finds
@@ -234,7 +187,9 @@ function toConfig(env: Env, role: Role) {
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_SECONDS * 1000,
     logLevel: env.LOG_LEVEL,
     webhookSecrets: env.WEBHOOK_SECRETS ?? [],
-    providers: providersFrom(env),
+    providers: providersFrom(env, registry),
+    /** The providers whose settings `providers` holds: the endpoints the process serves. */
+    providerRegistry: registry,
     apiKeys: env.API_KEYS ?? [],
   };
 }
@@ -247,23 +202,36 @@ export type StoreConfig = Config['store'];
 export type QueueConfig = Config['queue'];
 /** Worker tuning: concurrency, leases, retries and the recovery sweep. */
 export type WorkerConfig = Config['worker'];
-/** Each provider endpoint's secrets (and Stripe's tolerance), null when disabled. */
+/** Each registered provider's settings by name (its secrets, Stripe's tolerance…), null when disabled. */
 export type ProvidersConfig = Config['providers'];
 /** The forwarding handler's receiver, secret, timeout and connection cap (when `FORWARD_URL` is set). */
 export type ForwardConfig = NonNullable<Config['forward']>;
 
 /**
- * Parses and validates the environment once, at start. Throws {@link ConfigError} with one line
- * naming the first bad variable; secret values are never repeated in the message.
+ * Parses and validates the environment once, at start: the service's variables and those every
+ * provider of `registry` (default {@link PROVIDER_REGISTRY}) declares, in one schema. Throws
+ * {@link ConfigError} with one line naming the first bad variable; secret values are never
+ * repeated in the message.
  */
-export function loadConfig(env: NodeJS.ProcessEnv, role: Role): Config {
-  const parsed = envSchema.safeParse(env);
+export function loadConfig(
+  env: NodeJS.ProcessEnv,
+  role: Role,
+  registry: ProviderRegistry = PROVIDER_REGISTRY,
+): Config {
+  checkRegistry(registry);
+  const providerVariables = registry.flatMap((d) => Object.entries(d.settings.variables));
+  const schema = envSchema.extend(Object.fromEntries(providerVariables.map(([name, v]) => [name, v.schema])));
+  const secret = new Set([
+    ...SECRET_VARIABLES,
+    ...providerVariables.filter(([, v]) => v.secret).map(([n]) => n),
+  ]);
+  const parsed = schema.safeParse(env);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const variable = String(issue.path[0] ?? 'environment');
     const raw = env[variable];
-    const shown = SECRET_VARIABLES.has(variable) || raw === undefined ? '' : ` (got ${JSON.stringify(raw)})`;
+    const shown = secret.has(variable) || raw === undefined ? '' : ` (got ${JSON.stringify(raw)})`;
     throw new ConfigError(variable, `${issue.message}${shown}`);
   }
-  return toConfig(parsed.data, role);
+  return toConfig(parsed.data as Env, role, registry);
 }

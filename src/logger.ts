@@ -1,15 +1,18 @@
 import { type DestinationStream, type Logger, pino } from 'pino';
+import { PROVIDER_REGISTRY, providerSecretHeaders } from './providers/provider-registry.js';
 
 export type { Logger } from 'pino';
 
+/** Headers that carry keys or signatures: the service's own, and every registered provider's. */
 const SECRET_HEADERS = [
-  'authorization',
-  'cookie',
-  '["x-api-key"]',
-  '["x-razorpay-signature"]',
-  '["webhook-signature"]',
-  '["stripe-signature"]',
-];
+  ...new Set([
+    'authorization',
+    'cookie',
+    'x-api-key',
+    'webhook-signature',
+    ...providerSecretHeaders(PROVIDER_REGISTRY),
+  ]),
+].map((h) => (/^[a-z]+$/.test(h) ? h : `["${h}"]`));
 
 /**
  * Header and field paths that carry secrets. They are censored wherever a log line includes them,
@@ -27,8 +30,8 @@ export const REDACTED_PATHS = [
   'webhookSecrets',
   'config.apiKeys',
   'config.webhookSecrets',
-  'config.providers.razorpay.secrets',
-  'config.providers.stripe.secrets',
+  // Every provider keeps its secret values under `secrets` (see ProviderSettings).
+  'config.providers.*.secrets',
   'config.forward.secret',
   'config.forward.url',
   'forward.secret',

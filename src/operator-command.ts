@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { loadCommandConfig } from './command-config.js';
 import type { RetrySelection, TransactionFilter } from './domain/transaction-query.js';
 import type { TransactionView } from './http/schemas.js';
+import { PROVIDER_REGISTRY, providerNames } from './providers/provider-registry.js';
 import { createQueue } from './queue/create-queue.js';
 import type { JobQueue } from './queue/job-queue.js';
 import { runRequeueCommand } from './requeue-command.js';
@@ -18,6 +19,9 @@ import { retryFailed } from './transactions/retry-failed.js';
 import { RECENT_FAILURES_MS, toStatsView } from './transactions/stats-view.js';
 import { DEFAULT_PAGE_SIZE, listTransactionPage, MAX_PAGE_SIZE } from './transactions/transaction-page.js';
 import { toTransactionView } from './transactions/transaction-view.js';
+
+/** The registered providers: the values `--provider` takes and the rows of `stats`. */
+const PROVIDERS = providerNames(PROVIDER_REGISTRY);
 
 const USAGE = `Usage: cli <command> [options]   (against the configured store, like the service)
   list  [filters] [--limit n] [--cursor c] [--all] [--format json|table]
@@ -55,7 +59,7 @@ function filterFrom(values: FilterValues): TransactionFilter {
     created_after: values.since,
     created_before: values.before,
   };
-  const parsed = parseFilterInput(input, new Date(), { durations: true });
+  const parsed = parseFilterInput(input, new Date(), { providers: PROVIDERS, durations: true });
   if (!parsed.ok) throw new UsageError(parsed.problems.map(describe).join('\n'));
   return parsed.filter;
 }
@@ -139,7 +143,9 @@ async function stats(args: string[], store: TransactionStore): Promise<number> {
   if (args.length > 0) throw new UsageError('stats takes no arguments');
   const now = new Date();
   console.log(
-    JSON.stringify(toStatsView(await store.stats(new Date(now.getTime() - RECENT_FAILURES_MS)), now)),
+    JSON.stringify(
+      toStatsView(await store.stats(new Date(now.getTime() - RECENT_FAILURES_MS)), now, PROVIDERS),
+    ),
   );
   return 0;
 }

@@ -1,6 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { type Config, PROVIDER_SECRETS_VARIABLES } from './config.js';
-import { PROVIDERS } from './domain/provider-event.js';
+import type { Config } from './config.js';
 import { type ConfiguredHandler, loadConfiguredHandler } from './handler/load-handler.js';
 import type { ProcessTransaction } from './handler/process-transaction.js';
 import { buildHttpApp } from './http/http-app.js';
@@ -10,7 +9,7 @@ import { IngestPipeline } from './ingest/ingest-pipeline.js';
 import type { Logger } from './logger.js';
 import { metricsRoutes } from './metrics/metrics-routes.js';
 import { ServiceMetrics } from './metrics/service-metrics.js';
-import { enabledProviders, readStoredEvent } from './providers/enabled-providers.js';
+import { enabledProviders, enablingVariables, storedEventReader } from './providers/provider-registry.js';
 import { createQueue } from './queue/create-queue.js';
 import type { JobQueue } from './queue/job-queue.js';
 import { createStore } from './store/create-store.js';
@@ -137,13 +136,14 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
           'WEBHOOK_SECRETS is not set: POST /v1/webhooks/transactions accepts webhooks without verifying who sent them',
         );
       }
-      const providers = enabledProviders(config.providers);
+      const registry = config.providerRegistry;
+      const providers = enabledProviders(registry, config.providers);
       logger.info(
         {
           enabled: [...providers.keys()].map((p) => `/v1/webhooks/${p}`),
-          disabled: PROVIDERS.filter((p) => !providers.has(p)).map(
-            (p) => `/v1/webhooks/${p} (set ${PROVIDER_SECRETS_VARIABLES[p]})`,
-          ),
+          disabled: registry
+            .filter((d) => !providers.has(d.name))
+            .map((d) => `/v1/webhooks/${d.name} (set ${enablingVariables(d)})`),
         },
         'provider webhook endpoints',
       );
@@ -162,8 +162,9 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
         apiKeys: config.apiKeys,
         verifySender:
           config.webhookSecrets.length > 0 ? buildSenderVerifier(config.webhookSecrets) : undefined,
+        registry,
         providers,
-        readStoredEvent,
+        readStoredEvent: storedEventReader(registry),
         plugins: [readinessRoutes({ store, queue }), ...(metrics ? [metricsRoutes(metrics)] : [])],
       });
       if (options.listen ?? true) {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ConfigError, loadConfig } from '../src/config.js';
+import { PROVIDER_REGISTRY, providerNames } from '../src/providers/provider-registry.js';
 
 test('defaults match the original service', () => {
   const config = loadConfig({}, 'all');
@@ -163,7 +164,8 @@ test('secret values are never repeated in a configuration error', () => {
 
 test('a provider endpoint is enabled by its secrets; Stripe has a 300-second tolerance by default', () => {
   const none = loadConfig({}, 'all');
-  assert.deepEqual(none.providers, { razorpay: null, stripe: null });
+  const allDisabled = Object.fromEntries(providerNames(PROVIDER_REGISTRY).map((name) => [name, null]));
+  assert.deepEqual(none.providers, allDisabled);
   const both = loadConfig(
     {
       RAZORPAY_WEBHOOK_SECRETS: ' rzp_new , rzp_old ',
@@ -173,6 +175,7 @@ test('a provider endpoint is enabled by its secrets; Stripe has a 300-second tol
     'all',
   );
   assert.deepEqual(both.providers, {
+    ...allDisabled,
     razorpay: { secrets: ['rzp_new', 'rzp_old'] },
     stripe: { secrets: ['whsec_abc'], toleranceSeconds: 120 },
   });

@@ -38,6 +38,8 @@ export function setDashboardHeaders(_request: FastifyRequest, reply: FastifyRepl
 export interface DashboardRoutesOptions {
   /** Whether the API asks for a key: the page then asks the operator for one first. */
   apiKeyRequired: boolean;
+  /** The registered providers' names: the options of the page's provider filter. */
+  providers: readonly string[];
   /** Where the built files are; default {@link DASHBOARD_FILES}. */
   root?: string;
 }
@@ -61,6 +63,7 @@ export function dashboardRoutes(options: DashboardRoutesOptions) {
       scope.get('/dashboard/config.json', { schema: { hide: true } }, async () => ({
         api_key_required: options.apiKeyRequired,
         refresh_seconds: DASHBOARD_REFRESH_SECONDS,
+        providers: options.providers,
       }));
       await scope.register(fastifyStatic, {
         root,

@@ -1,12 +1,14 @@
 import type { PaymentStatus } from './payment-status.js';
 
-/** The payment providers whose own webhooks the service receives. */
-export const PROVIDERS = ['razorpay', 'stripe'] as const;
+/**
+ * A payment provider, by the name it is registered under (`razorpay`, `cashfree`, …): the path
+ * segment of its endpoint and the `provider` of its records. Which names exist is the provider
+ * registry's business (`src/providers/provider-registry.ts`), not the domain's: the domain treats
+ * every provider alike, and the API checks names against the registry where they enter.
+ */
+export type Provider = string;
 
-/** A payment provider. */
-export type Provider = (typeof PROVIDERS)[number];
-
-/** A refund's progress, in one vocabulary for both providers, in rank order (see {@link ProviderRefund}). */
+/** A refund's progress, in one vocabulary for every provider, in rank order (see {@link ProviderRefund}). */
 export const REFUND_STATUSES = ['pending', 'succeeded', 'failed'] as const;
 
 /** A refund's status. */
@@ -48,7 +50,10 @@ export interface PaymentFacts {
  */
 export interface ProviderEvent {
   provider: Provider;
-  /** The event's identity (Razorpay's `X-Razorpay-Event-Id`, Stripe's `evt_…`): the record's transaction id. */
+  /**
+   * The event's identity (Razorpay's `X-Razorpay-Event-Id`, Stripe's `evt_…`, or one derived from
+   * what the gateway states, the same on every retry): the record's transaction id.
+   */
   eventId: string;
   /** The event type as the provider names it (`payment.captured`, `payment_intent.succeeded`). */
   eventType: string;

@@ -73,7 +73,10 @@ export interface TransactionStats {
   oldestReceivedAt: Date | null;
   /** FAILED transactions whose last attempt failed at or after the instant asked about. */
   recentFailures: number;
-  /** RECEIVED, PROCESSING and FAILED counts per provider (the original contract's rows are in none). */
+  /**
+   * RECEIVED, PROCESSING and FAILED counts per provider that has such rows (the original
+   * contract's rows are in none); the views add the registered providers that have none.
+   */
   byProvider: Record<Provider, Record<OpenStatus, number>>;
 }
 

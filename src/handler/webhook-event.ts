@@ -1,10 +1,11 @@
 import type { PaymentStatus } from '../domain/payment-status.js';
 import type { Provider } from '../domain/provider-event.js';
+import { parseStoredPayload } from '../domain/stored-payload.js';
 import type { TransactionRecord } from '../domain/transaction.js';
 
 /** What a handler is told about the webhook behind a transaction, for acting per event type. */
 export interface WebhookEvent {
-  /** `razorpay` or `stripe`; null for the original contract's `POST /v1/webhooks/transactions`. */
+  /** The provider's registered name (`razorpay`, `payu`, …); null for the original contract's `POST /v1/webhooks/transactions`. */
   readonly provider: Provider | null;
   /** The event type as the provider names it (`payment.captured`); null for the original contract. */
   readonly type: string | null;
@@ -15,7 +16,10 @@ export interface WebhookEvent {
   /** In the currency's minor unit for a provider's event; the original contract's decimal otherwise. */
   readonly amount: number | null;
   readonly currency: string | null;
-  /** The body exactly as the sender posted it, parsed (on first read, then kept). */
+  /**
+   * The body exactly as the sender posted it, parsed (on first read, then kept): the JSON value, or
+   * a form's fields (PayU, Paytm) as an object of strings.
+   */
   readonly payload: unknown;
 }
 
@@ -30,8 +34,8 @@ export function webhookEventOf(record: TransactionRecord): WebhookEvent {
     amount: record.amount,
     currency: record.currency,
     get payload() {
-      // The stored payload is the body the API parsed as JSON when it arrived.
-      parsed ??= { value: JSON.parse(record.payload) as unknown };
+      // The stored payload is the body the API parsed when it arrived: JSON, or a gateway's form.
+      parsed ??= { value: parseStoredPayload(record.payload) };
       return parsed.value;
     },
   };

@@ -13,6 +13,7 @@ import { dashboardRoutes, setDashboardHeaders } from '../dashboard/dashboard-rou
 import type { Provider } from '../domain/provider-event.js';
 import type { IngestPipeline } from '../ingest/ingest-pipeline.js';
 import type { Logger } from '../logger.js';
+import { type ProviderRegistry, providerNames } from '../providers/provider-registry.js';
 import type { WebhookProvider } from '../providers/webhook-provider.js';
 import type { JobQueue } from '../queue/job-queue.js';
 import type { TransactionStore } from '../store/transaction-store.js';
@@ -45,7 +46,9 @@ export interface HttpAppOptions {
   apiKeys: readonly string[];
   /** Verifies a webhook's sender before anything is stored; absent when no secrets are configured. */
   verifySender?: (request: FastifyRequest) => void;
-  /** The providers whose own endpoints are enabled (their secrets are configured). Default none. */
+  /** Every registered provider: each has an endpoint, a place in the filters and in `/v1/stats`. */
+  registry: ProviderRegistry;
+  /** The providers whose own endpoints are enabled (their settings are configured). Default none. */
   providers?: ReadonlyMap<Provider, WebhookProvider>;
   /** Re-reads stored provider events for `GET /v1/payments/{id}`. */
   readStoredEvent: StoredEventReader;
@@ -147,14 +150,21 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
   await app.register(webhookRoutes, { ingest: options.ingest, verifySender: options.verifySender });
   await app.register(providerWebhookRoutes, {
     ingest: options.ingest,
+    registry: options.registry,
     providers: options.providers ?? new Map(),
     bodyLimit: options.bodyLimit,
   });
   const authorize = requireApiKey(options.apiKeys);
+  const names = providerNames(options.registry);
   await app.register(transactionRoutes, { store: options.store, queue: options.queue, authorize });
-  await app.register(operatorRoutes, { store: options.store, queue: options.queue, authorize });
+  await app.register(operatorRoutes, {
+    store: options.store,
+    queue: options.queue,
+    authorize,
+    providers: names,
+  });
   await app.register(paymentRoutes, { store: options.store, readEvent: options.readStoredEvent, authorize });
-  await dashboardRoutes({ apiKeyRequired: options.apiKeys.length > 0 })(app);
+  await dashboardRoutes({ apiKeyRequired: options.apiKeys.length > 0, providers: names })(app);
   for (const plugin of options.plugins ?? []) await plugin(app);
   await app.ready();
   return app;

@@ -1,6 +1,5 @@
 import { type Static, type TSchema, Type } from '@sinclair/typebox';
 import { PAYMENT_STATUSES } from '../domain/payment-status.js';
-import { PROVIDERS } from '../domain/provider-event.js';
 import { TRANSACTION_STATUSES } from '../domain/transaction.js';
 
 /** Identifier rule for transaction and account ids: 1-128 of `[A-Za-z0-9_.:-]`. */
@@ -50,16 +49,16 @@ export type TransactionParams = Static<typeof TransactionParams>;
 const Nullable = <T extends TSchema>(schema: T, description: string) =>
   Type.Union([schema, Type.Null()], { description });
 
-/** The providers whose own webhooks are received. */
-export const ProviderName = Type.Union(
-  PROVIDERS.map((p) => Type.Literal(p)),
-  { description: 'The provider whose signed event this is' },
-);
+/** A registered provider's name (`razorpay`, `payu`, …): which ones exist is the provider registry's business. */
+export const ProviderName = Type.String({ description: 'The provider whose signed event this is' });
 
 /** A payment's status in the one vocabulary of every provider. */
 export const PaymentStatusName = Type.Union(
   PAYMENT_STATUSES.map((s) => Type.Literal(s)),
-  { description: "authorized, captured (Stripe's succeeded), failed, partially_refunded, refunded" },
+  {
+    description:
+      "authorized, captured (Stripe's succeeded, the Indian gateways' success), failed, partially_refunded, refunded",
+  },
 );
 
 /** A transaction's live status. */
@@ -74,9 +73,12 @@ export const TransactionView = Type.Object({
     "As sent: the original contract's decimal, or a provider's integer in the currency's minor unit",
   ),
   currency: Nullable(Type.String(), 'ISO 4217, upper-case'),
-  provider: Nullable(ProviderName, 'razorpay or stripe; null for the original endpoint'),
+  provider: Nullable(
+    ProviderName,
+    "The provider's registered name (razorpay, stripe, cashfree, …); null for the original endpoint",
+  ),
   event_type: Nullable(Type.String(), 'The event type as the provider names it (payment.captured)'),
-  payment_id: Nullable(Type.String(), 'The payment the event is about (pay_…, pi_…)'),
+  payment_id: Nullable(Type.String(), 'The payment the event is about (pay_…, pi_…, a gateway payment id)'),
   payment_status: Nullable(PaymentStatusName, "What the event says the payment's status is"),
   status: Status,
   created_at: Timestamp,

@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { ServiceMetrics } from './service-metrics.js';
 
-/** The paths of the webhook endpoints, whose answers are counted by outcome. */
-const WEBHOOK_ROUTES = new Set(['/v1/webhooks/transactions', '/v1/webhooks/razorpay', '/v1/webhooks/stripe']);
+/** The webhook endpoints, whose answers are counted by outcome: the original one and every provider's. */
+const WEBHOOK_ROUTE_PREFIX = '/v1/webhooks/';
 
 /**
  * Serves `GET /metrics` (Prometheus text format) and counts webhook answers. Registered through
@@ -18,7 +18,7 @@ export function metricsRoutes(metrics: ServiceMetrics): (app: FastifyInstance) =
   return async (app) => {
     // A callback hook (not async): it runs on every webhook, so it should cost as little as possible.
     app.addHook('onResponse', (request, reply, done) => {
-      if (WEBHOOK_ROUTES.has(request.routeOptions.url ?? ''))
+      if (request.routeOptions.url?.startsWith(WEBHOOK_ROUTE_PREFIX))
         metrics.observeWebhook(reply.statusCode, reply.elapsedTime);
       done();
     });

@@ -1,43 +1,12 @@
-import type { ProvidersConfig } from '../config.js';
-import type { Provider, ProviderEvent } from '../domain/provider-event.js';
+import type { ProviderEvent } from '../domain/provider-event.js';
 import type { TransactionRecord } from '../domain/transaction.js';
-import { razorpayProvider } from './razorpay/razorpay-provider.js';
-import { STORED_EVENT_MAPPERS } from './stored-event-mappers.js';
-import { stripeProvider } from './stripe/stripe-provider.js';
-import { noPaymentFacts } from './unmapped-event.js';
+import { enabledProviders as enabledOf, PROVIDER_REGISTRY, storedEventReader } from './provider-registry.js';
 import type { WebhookProvider } from './webhook-provider.js';
 
-/** The providers whose secrets are configured, by name: the endpoints that accept deliveries. */
-export function enabledProviders(config: ProvidersConfig): Map<Provider, WebhookProvider> {
-  const providers = new Map<Provider, WebhookProvider>();
-  if (config.razorpay) providers.set('razorpay', razorpayProvider(config.razorpay));
-  if (config.stripe) providers.set('stripe', stripeProvider(config.stripe));
-  return providers;
-}
+/** The registered providers whose settings are configured, by name: the endpoints that accept deliveries. */
+export const enabledProviders = (settings: Readonly<Record<string, unknown>>): Map<string, WebhookProvider> =>
+  enabledOf(PROVIDER_REGISTRY, settings);
 
-/**
- * A stored provider event re-read from its payload by its provider's mapping; null for a record
- * of the original contract. The payload was verified and mapped by the same function when it
- * arrived; should a later version's mapping refuse it, the record's own columns stand in, without
- * the refund facts only the payload holds.
- */
-export function readStoredEvent(record: TransactionRecord): ProviderEvent | null {
-  const provider = record.provider;
-  if (provider === null) return null;
-  try {
-    return STORED_EVENT_MAPPERS[provider](JSON.parse(record.payload), record.transactionId);
-  } catch {
-    return {
-      provider,
-      eventId: record.transactionId,
-      eventType: record.eventType ?? '',
-      paymentId: record.paymentId,
-      paymentStatus: record.paymentStatus,
-      amount: record.amount,
-      currency: record.currency,
-      sourceAccount: record.sourceAccount,
-      destinationAccount: record.destinationAccount,
-      facts: noPaymentFacts(),
-    };
-  }
-}
+/** A stored provider event re-read with the registered providers' mappings (see `storedEventReader`). */
+export const readStoredEvent: (record: TransactionRecord) => ProviderEvent | null =
+  storedEventReader(PROVIDER_REGISTRY);

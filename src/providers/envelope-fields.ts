@@ -1,4 +1,5 @@
-import { currencyCode, isMinorUnitAmount } from '../domain/money.js';
+import { currencyCode, isMinorUnitAmount, minorUnitsFromDecimal } from '../domain/money.js';
+import { JsonNumberText } from './exact-json.js';
 import { EnvelopeError } from './webhook-provider.js';
 
 /**
@@ -118,4 +119,45 @@ export function requireNonEmptyString(value: unknown, loc: Loc): string {
 export function requireLiteral(value: unknown, expected: string, loc: Loc): string {
   if (requireString(value, loc) !== expected) fail(loc, `Input should be '${expected}'`, 'literal_error');
   return expected;
+}
+
+/**
+ * An amount stated in major units (rupees), as a JSON number's source text ({@link JsonNumberText},
+ * Cashfree's `170.50`) or a string (PayU's and Paytm's form fields), in the currency's minor unit
+ * (17050), computed from the digits (see `minorUnitsFromDecimal`). `missing` when absent;
+ * `decimal_type` for another type; `decimal_parsing` for what is not a plain non-negative decimal
+ * (`1e2`, `-1`, `abc`); `decimal_max_places` beyond two decimals; `less_than_equal` beyond 2^53 - 1
+ * minor units.
+ */
+export function requireMajorUnitAmount(value: unknown, loc: Loc): number {
+  if (value === undefined) fail(loc, 'Field required', 'missing');
+  const text = value instanceof JsonNumberText ? value.text : value;
+  if (typeof text !== 'string') fail(loc, 'Input should be a valid decimal', 'decimal_type');
+  const parsed = minorUnitsFromDecimal(text as string);
+  if (parsed.ok) return parsed.amount;
+  switch (parsed.problem) {
+    case 'too_many_decimals':
+      return fail(loc, 'Decimal input should have no more than 2 decimal places', 'decimal_max_places');
+    case 'too_large':
+      return fail(
+        loc,
+        `Input should be less than or equal to ${Number.MAX_SAFE_INTEGER} minor units`,
+        'less_than_equal',
+      );
+    default:
+      return fail(loc, 'Input should be a valid decimal', 'decimal_parsing');
+  }
+}
+
+/**
+ * An identifier a gateway sends as a string or, in some versions, as a JSON integer (Cashfree's
+ * `cf_payment_id`: `"1453002795"` or `1453002795`): the text, checked as {@link requireIdentifier}.
+ */
+export function requireIdentifierText(value: unknown, loc: Loc): string {
+  return requireIdentifier(value instanceof JsonNumberText ? value.text : value, loc);
+}
+
+/** Like {@link requireIdentifierText}, but null when absent or null. */
+export function optionalIdentifierText(value: unknown, loc: Loc): string | null {
+  return value === undefined || value === null ? null : requireIdentifierText(value, loc);
 }

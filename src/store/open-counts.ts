@@ -1,5 +1,4 @@
 import type { Provider } from '../domain/provider-event.js';
-import { PROVIDERS } from '../domain/provider-event.js';
 import type { TransactionStatus } from '../domain/transaction.js';
 import { OPEN_STATUSES, type OpenStatus, type TransactionStats } from '../domain/transaction-query.js';
 
@@ -33,16 +32,22 @@ export function statsFrom(
   processed: number,
   rest: Pick<TransactionStats, 'oldestReceivedAt' | 'recentFailures'>,
 ): TransactionStats {
-  const byProvider = Object.fromEntries(
-    PROVIDERS.map((p) => [p, Object.fromEntries(OPEN_STATUSES.map((s) => [s, 0]))]),
-  ) as Record<Provider, Record<OpenStatus, number>>;
+  // Only the providers that have open rows: which providers exist is the registry's business, and
+  // the view fills in the others.
+  const byProvider = new Map<Provider, Record<OpenStatus, number>>();
   for (const { status, provider, n } of open) {
-    if (provider !== null && provider in byProvider) byProvider[provider][status] += Number(n);
+    if (provider === null) continue;
+    let counts = byProvider.get(provider);
+    if (!counts) {
+      counts = Object.fromEntries(OPEN_STATUSES.map((s) => [s, 0])) as Record<OpenStatus, number>;
+      byProvider.set(provider, counts);
+    }
+    counts[status] += Number(n);
   }
   return {
     byStatus: statusCounts(open, processed),
     oldestReceivedAt: rest.oldestReceivedAt,
     recentFailures: Number(rest.recentFailures),
-    byProvider,
+    byProvider: Object.fromEntries(byProvider),
   };
 }

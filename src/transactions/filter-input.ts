@@ -1,4 +1,3 @@
-import { PROVIDERS, type Provider } from '../domain/provider-event.js';
 import { TRANSACTION_STATUSES, type TransactionStatus } from '../domain/transaction.js';
 import type { TransactionFilter } from '../domain/transaction-query.js';
 
@@ -63,12 +62,24 @@ const oneOf = (values: readonly string[]) =>
         .map((v) => `'${v}'`)
         .join(', ')} or '${values.at(-1)}'`;
 
+/** Options of {@link parseFilterInput}. */
+export interface FilterInputOptions {
+  /** The registered providers' names: the only values `provider` may take. */
+  providers: readonly string[];
+  /** Also accept `1h`-style times (the command line). Default false. */
+  durations?: boolean;
+}
+
 /**
  * Parses an operator's filter once, where it enters (the HTTP query or body, the command line), so
- * list, dry-run count and retry all receive the same checked {@link TransactionFilter}. `durations`
- * also accepts `1h`-style times (the command line). Every problem is reported, not just the first.
+ * list, dry-run count and retry all receive the same checked {@link TransactionFilter}. Every
+ * problem is reported, not just the first.
  */
-export function parseFilterInput(input: FilterInput, now: Date, { durations = false } = {}): FilterParse {
+export function parseFilterInput(
+  input: FilterInput,
+  now: Date,
+  { providers, durations = false }: FilterInputOptions,
+): FilterParse {
   const problems: InputProblem[] = [];
   const filter: TransactionFilter = {};
   if (input.status !== undefined) {
@@ -79,9 +90,8 @@ export function parseFilterInput(input: FilterInput, now: Date, { durations = fa
     }
   }
   if (input.provider !== undefined) {
-    if ((PROVIDERS as readonly string[]).includes(input.provider))
-      filter.provider = input.provider as Provider;
-    else problems.push({ field: 'provider', msg: `Input should be ${oneOf(PROVIDERS)}`, type: 'enum' });
+    if (providers.includes(input.provider)) filter.provider = input.provider;
+    else problems.push({ field: 'provider', msg: `Input should be ${oneOf(providers)}`, type: 'enum' });
   }
   for (const [field, key] of [
     ['event_type', 'eventType'],

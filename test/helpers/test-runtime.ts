@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { loadConfig, type Role } from '../../src/config.js';
+import type { ProviderRegistry } from '../../src/providers/provider-registry.js';
 import { type Runtime, type RuntimeOptions, startRuntime } from '../../src/runtime.js';
 import { testLogger } from './silent-logger.js';
 import { tempDir } from './temp-dir.js';
@@ -8,11 +9,12 @@ import { tempDir } from './temp-dir.js';
 /**
  * Starts the whole service in this process against real engines (a fresh SQLite file unless `env`
  * says otherwise), listening on 127.0.0.1 and a free port, and stops it when the test ends.
+ * `registry` replaces the registered providers (default the service's own).
  */
 export async function startTestRuntime(
   t: TestContext,
   env: Record<string, string> = {},
-  options: Partial<RuntimeOptions> & { role?: Role } = {},
+  options: Partial<RuntimeOptions> & { role?: Role; registry?: ProviderRegistry } = {},
 ): Promise<Runtime & { url: string }> {
   const config = loadConfig(
     {
@@ -26,6 +28,7 @@ export async function startTestRuntime(
       ...env,
     },
     options.role ?? 'all',
+    options.registry,
   );
   const runtime = await startRuntime(config, { logger: testLogger(), ...options });
   t.after(() => runtime.stop());

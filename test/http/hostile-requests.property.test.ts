@@ -1,9 +1,13 @@
 import assert from 'node:assert/strict';
-import { createHmac } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import { Agent } from 'node:http';
 import { describe, type TestContext, test } from 'node:test';
 import fc from 'fast-check';
+import PaytmChecksum from 'paytmchecksum';
+import Payu from 'payu-websdk';
 import type { Provider } from '../../src/domain/provider-event.js';
+import { PROVIDER_REGISTRY, providerNames } from '../../src/providers/provider-registry.js';
+import { paytmSampleFields, payuSampleText } from '../helpers/gateway-deliveries.js';
 import { fixtureBytes, fixtureNames } from '../helpers/provider-fixtures.js';
 import { startTestRuntime } from '../helpers/test-runtime.js';
 import {
@@ -20,10 +24,11 @@ const WHSEC = 'whsec_ZnV6ei1zdGFuZGFyZC13ZWJob29rcy1rZXk=';
 const API_KEY = 'fuzz-api-key-71d2';
 const BODY_LIMIT = 65_536;
 
-// Generated requests per server. Three servers: 2,000 + 1,500 + 1,500 = 5,000 requests per run.
+// Generated requests per server. Four servers: 2,000 + 1,500 + 1,500 + 1,000 = 6,000 requests per run.
 const RUNS_WITH_SECRETS = 2_000;
 const RUNS_WITHOUT_SECRETS = 1_500;
 const RUNS_PROVIDERS = 1_500;
+const RUNS_GATEWAYS = 1_000;
 
 // ---------------------------------------------------------------------------------------------
 // Pieces of JSON text. Bodies are built as text, not serialised objects, so that they can carry
@@ -363,7 +368,10 @@ const path = fc.oneof(
     arbitrary: fc.array(pathSegment, { minLength: 1, maxLength: 4 }).map((p) => `/${p.join('/')}`),
   },
   { weight: 1, arbitrary: fc.constantFrom('/docs', '/docs/static/..%2f..%2fpackage.json', '/openapi.json') },
-  { weight: 1, arbitrary: fc.constantFrom('/v1/webhooks/razorpay', '/v1/webhooks/stripe') },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom(...providerNames(PROVIDER_REGISTRY).map((name) => `/v1/webhooks/${name}`)),
+  },
   { weight: 1, arbitrary: pathSegment.map((s) => `/v1/payments/${s}`) },
 );
 const method = fc.oneof(
@@ -654,6 +662,218 @@ const providerDelivery = fc
   });
 
 // ---------------------------------------------------------------------------------------------
+// The Indian gateways' endpoints: their published samples, each made its own event, intact or
+// mangled, signed as the gateway signs (with its own library where it signs synchronously) or not
+// ---------------------------------------------------------------------------------------------
+
+const CASHFREE_SECRET = 'fuzz-cashfree-client-secret-6d1e';
+const PAYU_KEY = 'rZ1fX4';
+const PAYU_SALT = 'fuzz-payu-salt-08a3';
+const PHONEPE_CREDENTIAL = 'fuzz_user:FuzzPassw0rd1';
+const PAYTM_KEY = 'fuzzPaytmKey1234';
+
+const GATEWAYS = ['cashfree', 'payu', 'phonepe', 'paytm'] as const;
+type Gateway = (typeof GATEWAYS)[number];
+const FORM_GATEWAYS: ReadonlySet<Gateway> = new Set(['payu', 'paytm']);
+
+/** The published samples as they travel, each with a placeholder where its payment's id goes. */
+const GATEWAY_SAMPLES: Record<Gateway, string[]> = {
+  cashfree: fixtureNames('cashfree').map((n) =>
+    fixtureBytes('cashfree', n)
+      .toString('utf8')
+      .replace(/"cf_payment_id":\s*"\d+"/, (m) => m.replace(/\d+/, '@ID@')),
+  ),
+  payu: fixtureNames('payu').map((n) => payuSampleText(n).replace(/^mihpayid=\d+/, 'mihpayid=@ID@')),
+  phonepe: fixtureNames('phonepe').map((n) =>
+    fixtureBytes('phonepe', n)
+      .toString('utf8')
+      .replace(/"orderId": "OMO\d+"/, '"orderId": "OMO@ID@"'),
+  ),
+  paytm: fixtureNames('paytm').map((n) =>
+    new URLSearchParams(paytmSampleFields(n).filter(([f]) => f !== 'CHECKSUMHASH'))
+      .toString()
+      .replace(/TXNID=\w+/, 'TXNID=@ID@'),
+  ),
+};
+
+const GATEWAY_FIELDS: Record<Gateway, string[]> = {
+  cashfree: ['payment_amount', 'cf_payment_id', 'payment_status', 'type', 'data', 'payment_currency'],
+  payu: ['amount', 'mihpayid', 'status', 'key', 'hash', 'udf1', 'additionalCharges'],
+  phonepe: ['amount', 'orderId', 'state', 'event', 'payload', 'currency', 'merchantId'],
+  paytm: ['TXNAMOUNT', 'TXNID', 'STATUS', 'CURRENCY', 'MID', 'CHECKSUMHASH'],
+};
+
+/** Every UTF-8 byte of `text` percent-encoded (a lone surrogate becomes U+FFFD's bytes, as it would on the wire). */
+const percentEncoded = (text: string) =>
+  [...Buffer.from(text, 'utf8')].map((b) => `%${b.toString(16).padStart(2, '0')}`).join('');
+
+/** A hostile form value: percent-encoded odd strings and numbers, or raw characters a form reserves. */
+const formValueText = fc.oneof(
+  nastyString.map(percentEncoded),
+  numberText.map(percentEncoded),
+  fc.constantFrom('', '+', '%', '%zz', '%E0%A4', '=', '&', '&&', '1e2', '170.505', '-1', '1.00', '%00'),
+);
+
+/** A sample with its payment's id filled in, intact or mangled. */
+const gatewaySample = fc
+  .record({
+    gateway: fc.constantFrom(...GATEWAYS),
+    pick: fc.nat(),
+    id: fc.bigInt({ min: 10n ** 11n, max: 10n ** 15n }).map(String),
+    mangle: fc.option(
+      fc.record({
+        field: fc.nat(),
+        json: hostileValueText,
+        form: formValueText,
+        at: fc.nat(),
+        bytes: fc.uint8Array({ minLength: 1, maxLength: 4 }),
+        how: fc.constantFrom('field', 'duplicate', 'bytes', 'cut', 'proto'),
+      }),
+      { freq: 2 },
+    ),
+  })
+  .map(({ gateway, pick, id, mangle }) => {
+    const samples = GATEWAY_SAMPLES[gateway];
+    const text = samples[pick % samples.length]!.replace('@ID@', id);
+    if (mangle === null) return { gateway, body: Buffer.from(text), intact: true };
+    const fields = GATEWAY_FIELDS[gateway];
+    const field = fields[mangle.field % fields.length]!;
+    const form = FORM_GATEWAYS.has(gateway);
+    let body: Buffer;
+    switch (mangle.how) {
+      case 'field':
+        body = Buffer.from(
+          form
+            ? text.replace(new RegExp(`(^|&)${field}=[^&]*`), `$1${field}=${mangle.form}`)
+            : text.replace(new RegExp(`"${field}":\\s*[^,\\n]+`), `"${field}": ${mangle.json}`),
+        );
+        break;
+      case 'duplicate':
+        body = Buffer.from(
+          form ? `${text}&${field}=${mangle.form}` : text.replace('{', `{"${field}": ${mangle.json},`),
+        );
+        break;
+      case 'proto':
+        body = Buffer.from(
+          form ? `__proto__=${mangle.form}&${text}` : text.replace('{', '{"__proto__": {"polluted": 1},'),
+        );
+        break;
+      case 'bytes': {
+        const b = Buffer.from(text);
+        const i = mangle.at % b.length;
+        body = Buffer.concat([b.subarray(0, i), Buffer.from(mangle.bytes), b.subarray(i)]);
+        break;
+      }
+      case 'cut':
+        body = Buffer.from(text.slice(0, mangle.at % text.length));
+        break;
+    }
+    return { gateway, body, intact: false };
+  });
+
+const GATEWAY_SIGNINGS = ['valid', 'none', 'other-secret', 'garbage', 'other-scheme'] as const;
+type GatewaySigning = (typeof GATEWAY_SIGNINGS)[number];
+
+/** A form's fields as its gateway reads them to sign (the last copy of a repeated field, as an object does). */
+const fieldsOf = (body: Buffer) => Object.fromEntries(new URLSearchParams(body.toString('utf8')));
+
+/** Signs `body` as `gateway` does (or not): headers to send, and for forms the body with its signature field. */
+function signGateway(
+  gateway: Gateway,
+  body: Buffer,
+  signing: GatewaySigning,
+): { body: Buffer; headers: Record<string, string> } {
+  const now = String(Date.now());
+  const cashfree = (secret: string) => ({
+    'x-webhook-timestamp': now,
+    'x-webhook-signature': createHmac('sha256', secret).update(now).update(body).digest('base64'),
+  });
+  const phonepe = (credential: string) => ({
+    authorization: sha256Hex(credential),
+  });
+  const payu = (salt: string) => {
+    const { hash: _, ...fields } = fieldsOf(body);
+    const hash = new Payu({ key: PAYU_KEY, salt }, 'TEST').hasher.generateResponseHash(fields);
+    return Buffer.from(`${body.toString('utf8').replace(/(^|&)hash=[^&]*/, '')}&hash=${hash}`);
+  };
+  const paytm = (key: string) => {
+    const { CHECKSUMHASH: _, ...fields } = fieldsOf(body);
+    const checksum = PaytmChecksum.calculateChecksum(PaytmChecksum.getStringByParams(fields), key, 'fz01');
+    return Buffer.from(`${body.toString('utf8')}&CHECKSUMHASH=${encodeURIComponent(checksum)}`);
+  };
+  if (signing === 'none') return { body, headers: {} };
+  switch (gateway) {
+    case 'cashfree':
+      if (signing === 'valid') return { body, headers: cashfree(CASHFREE_SECRET) };
+      if (signing === 'other-secret') return { body, headers: cashfree(`${CASHFREE_SECRET}x`) };
+      if (signing === 'garbage')
+        return { body, headers: { 'x-webhook-timestamp': now, 'x-webhook-signature': `${'x'.repeat(43)}=` } };
+      return { body, headers: phonepe(PHONEPE_CREDENTIAL) };
+    case 'phonepe':
+      if (signing === 'valid') return { body, headers: phonepe(PHONEPE_CREDENTIAL) };
+      if (signing === 'other-secret') return { body, headers: phonepe(`${PHONEPE_CREDENTIAL}x`) };
+      if (signing === 'garbage')
+        return {
+          body,
+          headers: { authorization: `Basic ${Buffer.from(PHONEPE_CREDENTIAL).toString('base64')}` },
+        };
+      return { body, headers: cashfree(CASHFREE_SECRET) };
+    case 'payu':
+      if (signing === 'valid') return { body: payu(PAYU_SALT), headers: {} };
+      if (signing === 'other-secret') return { body: payu(`${PAYU_SALT}x`), headers: {} };
+      if (signing === 'garbage') return { body: Buffer.from(`${body}&hash=${'f'.repeat(127)}`), headers: {} };
+      return { body: paytm(PAYTM_KEY), headers: {} };
+    case 'paytm':
+      if (signing === 'valid') return { body: paytm(PAYTM_KEY), headers: {} };
+      if (signing === 'other-secret') return { body: paytm('otherPaytmKey123'), headers: {} };
+      if (signing === 'garbage')
+        return { body: Buffer.from(`${body}&CHECKSUMHASH=${'A'.repeat(64)}`), headers: {} };
+      return { body: payu(PAYU_SALT), headers: {} };
+  }
+}
+
+const sha256Hex = (text: string) => createHash('sha256').update(text).digest('hex');
+
+const gatewayDelivery = fc
+  .record({
+    sample: gatewaySample,
+    signing: fc.oneof(
+      { weight: 4, arbitrary: fc.constant<GatewaySigning>('valid') },
+      fc.constantFrom(...GATEWAY_SIGNINGS),
+    ),
+    contentType: fc.oneof(
+      { weight: 6, arbitrary: fc.constant<string | undefined>('right') },
+      fc.constantFrom('application/x-www-form-urlencoded; charset=utf-8', 'application/json; charset=utf-8'),
+      contentType,
+    ),
+    extra: fc.option(fc.dictionary(headerName, headerValue, { maxKeys: 3 }), { nil: {}, freq: 3 }),
+  })
+  .map(({ sample, signing, contentType: type, extra }): ProviderDelivery => {
+    const form = FORM_GATEWAYS.has(sample.gateway);
+    const right = form ? 'application/x-www-form-urlencoded' : 'application/json';
+    const signed = signGateway(sample.gateway, sample.body, signing);
+    const headers: Record<string, string> = { ...extra };
+    const resolved = type === 'right' ? right : type;
+    if (resolved !== undefined) headers['content-type'] = resolved;
+    Object.assign(headers, signed.headers);
+    return {
+      method: 'POST',
+      path: `/v1/webhooks/${sample.gateway}`,
+      headers,
+      body: signed.body,
+      signing: 'none',
+      provider: sample.gateway,
+      signedValidly: signing === 'valid',
+      mustAccept:
+        sample.intact &&
+        signing === 'valid' &&
+        resolved !== undefined &&
+        new RegExp(`^${right}(; charset=utf-8)?$`, 'i').test(resolved) &&
+        !Object.keys(extra).some((k) => ['content-encoding', 'expect'].includes(k.toLowerCase())),
+    };
+  });
+
+// ---------------------------------------------------------------------------------------------
 // The property
 // ---------------------------------------------------------------------------------------------
 
@@ -680,7 +900,16 @@ async function fuzz(
 
       assert.ok(res.status >= 200 && res.status < 500, `5xx or no status: ${where}`);
       assert.doesNotMatch(res.text, LEAK, `internals leaked: ${where}`);
-      for (const secret of [RAZORPAY_SECRET, WHSEC, API_KEY, STRIPE_SECRET]) {
+      for (const secret of [
+        RAZORPAY_SECRET,
+        WHSEC,
+        API_KEY,
+        STRIPE_SECRET,
+        CASHFREE_SECRET,
+        PAYU_SALT,
+        PHONEPE_CREDENTIAL,
+        PAYTM_KEY,
+      ]) {
         assert.ok(!res.text.includes(secret), where);
       }
       if (res.status >= 400 && req.method !== 'HEAD') {
@@ -728,6 +957,22 @@ describe('hostile requests (property-based)', () => {
       { RAZORPAY_WEBHOOK_SECRETS: RAZORPAY_SECRET, STRIPE_WEBHOOK_SECRETS: STRIPE_SECRET, API_KEYS: API_KEY },
       RUNS_PROVIDERS,
       fc.oneof({ weight: 4, arbitrary: providerDelivery }, { weight: 1, arbitrary: hostileRequest }),
+    );
+  });
+
+  test(`Cashfree, PayU, PhonePe and Paytm endpoints: ${RUNS_GATEWAYS} deliveries of their samples, intact or mangled, no 5xx, nothing stored unless acknowledged`, async (t) => {
+    await fuzz(
+      t,
+      {
+        CASHFREE_WEBHOOK_SECRETS: CASHFREE_SECRET,
+        PAYU_MERCHANT_KEY: PAYU_KEY,
+        PAYU_MERCHANT_SALTS: PAYU_SALT,
+        PHONEPE_WEBHOOK_CREDENTIALS: PHONEPE_CREDENTIAL,
+        PAYTM_MERCHANT_KEYS: PAYTM_KEY,
+        API_KEYS: API_KEY,
+      },
+      RUNS_GATEWAYS,
+      fc.oneof({ weight: 6, arbitrary: gatewayDelivery }, { weight: 1, arbitrary: hostileRequest }),
     );
   });
 });

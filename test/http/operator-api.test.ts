@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { PROVIDER_REGISTRY, providerNames } from '../../src/providers/provider-registry.js';
 import { FAIL_MARKER, stopFailing } from '../helpers/failing-handler.js';
 import { postWebhook, request } from '../helpers/http-client.js';
 import { uniqueId, webhookBody } from '../helpers/sample-transaction.js';
@@ -232,10 +233,10 @@ test('operators: the raw payload comes back byte for byte; stats answer on an em
     oldest_received_at: null,
     oldest_received_age_seconds: null,
     failed_last_hour: 0,
-    by_provider: {
-      razorpay: { RECEIVED: 0, PROCESSING: 0, FAILED: 0 },
-      stripe: { RECEIVED: 0, PROCESSING: 0, FAILED: 0 },
-    },
+    // A row for every registered provider, in the registry's order.
+    by_provider: Object.fromEntries(
+      providerNames(PROVIDER_REGISTRY).map((p) => [p, { RECEIVED: 0, PROCESSING: 0, FAILED: 0 }]),
+    ),
   });
   const id = uniqueId();
   const raw = `{"transaction_id":"${id}","source_account":"acc_1","destination_account":"acc_2","amount":19.990,"currency":"INR","note":"naïve ☃"}`;

@@ -2,14 +2,16 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
-import { PROVIDERS } from '../../src/domain/provider-event.js';
+import { PROVIDER_REGISTRY, providerNames } from '../../src/providers/provider-registry.js';
 import { fixtureBytes, fixtureNames, PROVIDER_FIXTURES } from '../helpers/provider-fixtures.js';
 
 /** The SHA-256 the fixtures README records for each fixture, by `provider/name`. */
 function recordedHashes(): Map<string, string> {
   const readme = readFileSync(new URL('README.md', PROVIDER_FIXTURES), 'utf8');
   const hashes = new Map<string, string>();
-  for (const [, file, hash] of readme.matchAll(/^\| `([a-z]+\/[^`]+)\.json` \|.*\| `([0-9a-f]{64})` \|$/gm)) {
+  for (const [, file, hash] of readme.matchAll(
+    /^\| `([a-z]+\/[^`]+)\.(?:json|txt)` \|.*\| `([0-9a-f]{64})` \|$/gm,
+  )) {
     hashes.set(file!, hash!);
   }
   return hashes;
@@ -18,12 +20,12 @@ function recordedHashes(): Map<string, string> {
 describe('provider fixtures', () => {
   test('every fixture is listed in the README with its source, and its bytes have the recorded SHA-256', () => {
     const recorded = recordedHashes();
-    const present = PROVIDERS.flatMap((provider) =>
+    const present = providerNames(PROVIDER_REGISTRY).flatMap((provider) =>
       fixtureNames(provider).map((name) => `${provider}/${name}`),
     );
     assert.deepEqual([...recorded.keys()].sort(), present.sort());
     for (const file of present) {
-      const [provider, name] = file.split('/') as [(typeof PROVIDERS)[number], string];
+      const [provider, name] = file.split('/') as [string, string];
       const actual = createHash('sha256').update(fixtureBytes(provider, name)).digest('hex');
       assert.equal(actual, recorded.get(file), `${file} differs from the published bytes`);
     }

@@ -234,3 +234,48 @@ test('postgres store: a schema at version 2 starts counting PROCESSED from the r
     ['txn_v2_3', 'txn_v2_2'],
   );
 });
+
+test('postgres store: a schema of the previous release loses the provider CHECK, keeping its rows and other checks', {
+  skip,
+}, async (t) => {
+  const schema = freshSchema(t);
+  const quoted = `"${schema.name}"`;
+  const drop = POSTGRES_MIGRATIONS.findIndex((m) => m.name === 'providers are registered in code');
+  assert.ok(drop > 0);
+  await adminPool().query(`CREATE SCHEMA ${quoted}`);
+  await adminPool().query(
+    `CREATE TABLE ${quoted}.schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL)`,
+  );
+  for (const migration of POSTGRES_MIGRATIONS.slice(0, drop)) {
+    await adminPool().query(`SET search_path TO ${quoted}; ${migration.sql}; RESET search_path;`);
+    await adminPool().query(`INSERT INTO ${quoted}.schema_migrations VALUES ($1, $2, now())`, [
+      migration.version,
+      migration.name,
+    ]);
+  }
+  const insert = (id: string, provider: string | null, paymentStatus: string | null = null) =>
+    adminPool().query(
+      `INSERT INTO ${quoted}.transactions (transaction_id, status, created_at, updated_at, available_at, payload,
+         provider, payment_status) VALUES ($1, 'RECEIVED', now(), now(), now(), '{}', $2, $3)`,
+      [id, provider, paymentStatus],
+    );
+  await insert('old_razorpay', 'razorpay', 'captured');
+  await insert('old_stripe', 'stripe');
+  await assert.rejects(
+    insert('new_payu', 'payu'),
+    /transactions_provider_check/,
+    'the constraint is named so',
+  );
+
+  const store = schema.newStore();
+  await store.ready();
+  assert.equal((await store.get('old_razorpay'))?.paymentStatus, 'captured');
+  const payu = newTransaction({ provider: 'payu', paymentId: 'p_1', paymentStatus: 'failed' });
+  assert.equal((await store.insertMany([payu]))[0]?.inserted, true);
+  assert.equal((await store.get(payu.transactionId))?.provider, 'payu');
+  await assert.rejects(insert('bad', 'paytm', 'settled'), /payment_status_check/, 'other checks stay');
+  const { rows } = await adminPool().query<{ conname: string }>(
+    `SELECT conname FROM pg_constraint WHERE conrelid = '${quoted}.transactions'::regclass AND contype = 'c'`,
+  );
+  assert.ok(!rows.some((r) => r.conname === 'transactions_provider_check'));
+});

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import Database from 'better-sqlite3';
-import { SQLITE_MIGRATIONS } from '../../src/store/sqlite/sqlite-migrations.js';
+import { applySqliteMigration, SQLITE_MIGRATIONS } from '../../src/store/sqlite/sqlite-migrations.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { newTransaction } from '../helpers/sample-transaction.js';
 import { tempDir } from '../helpers/temp-dir.js';
@@ -28,7 +28,7 @@ test('sqlite store: a duplicate is not answered before the row it found is synce
 test('sqlite store: a file at version 1 is rebuilt with the provider columns, keeping its rows and rowids', async (t) => {
   const path = join(tempDir(t), 'v1.db');
   const v1 = new Database(path);
-  v1.exec(SQLITE_MIGRATIONS[0]!);
+  applySqliteMigration(v1, SQLITE_MIGRATIONS[0]!);
   v1.pragma('user_version = 1');
   const items = [newTransaction({ amount: 19.99 }), newTransaction({ amount: 1500 })];
   const insert = v1.prepare(
@@ -103,7 +103,7 @@ test('sqlite store: a file at version 1 is rebuilt with the provider columns, ke
 test('sqlite store: a file at version 2 starts counting PROCESSED from the rows it holds', async (t) => {
   const path = join(tempDir(t), 'v2.db');
   const v2 = new Database(path);
-  for (const migration of SQLITE_MIGRATIONS.slice(0, 2)) v2.exec(migration);
+  for (const migration of SQLITE_MIGRATIONS.slice(0, 2)) applySqliteMigration(v2, migration);
   v2.pragma('user_version = 2');
   const insert = v2.prepare(
     `INSERT INTO transactions (transaction_id, status, created_at, updated_at, available_at, payload)

@@ -36,6 +36,8 @@ export interface StatsView {
 export interface DashboardConfig {
   api_key_required: boolean;
   refresh_seconds: number;
+  /** The registered providers, for the provider filter. */
+  providers: string[];
 }
 
 /** An answer other than 2xx, with the API's `detail` turned into one readable line. */

@@ -285,6 +285,8 @@ async function retryOne(): Promise<void> {
 
 function wire(config: DashboardConfig): void {
   byId('refresh-seconds').textContent = String(config.refresh_seconds);
+  // The provider filter offers the providers the gateway has registered.
+  byId<HTMLSelectElement>('f-provider').append(...config.providers.map((p) => el('option', { text: p })));
   byId<HTMLFormElement>('key-form').addEventListener('submit', (event) => {
     event.preventDefault();
     const input = byId<HTMLInputElement>('api-key');

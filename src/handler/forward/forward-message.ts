@@ -1,3 +1,4 @@
+import { parseStoredPayload } from '../../domain/stored-payload.js';
 import type { TransactionRecord } from '../../domain/transaction.js';
 import { toTransactionView } from '../../transactions/transaction-view.js';
 
@@ -22,12 +23,13 @@ export function forwardMessageId(transactionId: string): string {
 /**
  * The message for `record`: the transaction as `GET /v1/transactions/{id}` shows it, with the
  * webhook the provider sent, parsed, under `payload`. Built from the API's own view, so fields the
- * view gains are forwarded too. The stored payload is the request body the API validated as JSON.
+ * view gains are forwarded too. The stored payload is the request body the API validated: JSON, or
+ * a gateway's form, forwarded as an object of its fields.
  */
 export function forwardMessage(record: TransactionRecord): ForwardMessage {
   const body = JSON.stringify({
     ...toTransactionView(record),
-    payload: JSON.parse(record.payload) as unknown,
+    payload: parseStoredPayload(record.payload),
   });
   return { id: forwardMessageId(record.transactionId), body };
 }

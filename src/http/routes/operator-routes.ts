@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
+import { STORED_PAYLOAD_MEDIA_TYPES, storedPayloadFormat } from '../../domain/stored-payload.js';
 import type { KeysetPosition, RetrySelection, TransactionFilter } from '../../domain/transaction-query.js';
 import type { JobQueue } from '../../queue/job-queue.js';
 import type { TransactionStore } from '../../store/transaction-store.js';
@@ -15,12 +16,12 @@ import {
 import { toTransactionView } from '../../transactions/transaction-view.js';
 import { HttpError } from '../http-errors.js';
 import {
-  ListQuery,
+  listQuery,
   RawPayload,
-  RetryBody,
   RetryMatched,
   RetryRequeued,
-  StatsViewSchema,
+  retryBody,
+  statsViewSchema,
   TransactionPageView,
 } from '../operator-schemas.js';
 import { ErrorBody, TransactionParams } from '../schemas.js';
@@ -31,6 +32,8 @@ export interface OperatorRoutesOptions {
   queue: JobQueue;
   /** Authorises read and admin requests (API keys); throws an HttpError to refuse. */
   authorize: (request: FastifyRequest) => Promise<void>;
+  /** The registered providers' names: the values of the provider filter, the rows of the stats. */
+  providers: readonly string[];
 }
 
 const security = [{ bearerAuth: [] }];
@@ -45,8 +48,9 @@ const invalid = (part: 'query' | 'body', problems: readonly InputProblem[]) =>
 function filterFrom(
   part: 'query' | 'body',
   input: Parameters<typeof parseFilterInput>[0],
+  providers: readonly string[],
 ): TransactionFilter {
-  const parsed = parseFilterInput(input, new Date());
+  const parsed = parseFilterInput(input, new Date(), { providers });
   if (!parsed.ok) throw invalid(part, parsed.problems);
   return parsed.filter;
 }
@@ -57,7 +61,7 @@ function filterFrom(
  */
 export const operatorRoutes: FastifyPluginAsyncTypebox<OperatorRoutesOptions> = async (
   app,
-  { store, queue, authorize },
+  { store, queue, authorize, providers },
 ) => {
   // As for the single-transaction routes: 401 before anything else about the request.
   app.addHook('onRequest', authorize);
@@ -72,13 +76,13 @@ export const operatorRoutes: FastifyPluginAsyncTypebox<OperatorRoutesOptions> = 
           'repeat or skip a row, even while webhooks arrive. A cursor from other filters, or edited, is a 422.',
         tags: ['operators'],
         security,
-        querystring: ListQuery,
+        querystring: listQuery(providers),
         response: { 200: TransactionPageView, 401: ErrorBody, 422: ErrorBody },
       },
     },
     async (request) => {
       const { limit: limitText, cursor, ...input } = request.query;
-      const filter = filterFrom('query', input);
+      const filter = filterFrom('query', input, providers);
       const limit = parseLimit(limitText, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE);
       if (!limit.ok) throw invalid('query', [limit.problem]);
       let after: KeysetPosition | undefined;
@@ -116,12 +120,12 @@ export const operatorRoutes: FastifyPluginAsyncTypebox<OperatorRoutesOptions> = 
           'PROCESSING and FAILED per provider, from one snapshot of the store.',
         tags: ['operators'],
         security,
-        response: { 200: StatsViewSchema, 401: ErrorBody },
+        response: { 200: statsViewSchema(providers), 401: ErrorBody },
       },
     },
     async () => {
       const now = new Date();
-      return toStatsView(await store.stats(new Date(now.getTime() - RECENT_FAILURES_MS)), now);
+      return toStatsView(await store.stats(new Date(now.getTime() - RECENT_FAILURES_MS)), now, providers);
     },
   );
 
@@ -137,7 +141,7 @@ export const operatorRoutes: FastifyPluginAsyncTypebox<OperatorRoutesOptions> = 
           'FAILED; repeating it finds nothing left.',
         tags: ['operators'],
         security,
-        body: RetryBody,
+        body: retryBody(providers),
         response: { 200: RetryMatched, 202: RetryRequeued, 401: ErrorBody, 422: ErrorBody },
       },
     },
@@ -154,7 +158,7 @@ export const operatorRoutes: FastifyPluginAsyncTypebox<OperatorRoutesOptions> = 
         }
         selection = { kind: 'ids', ids };
       } else {
-        selection = { kind: 'filter', filter: filterFrom('body', input) };
+        selection = { kind: 'filter', filter: filterFrom('body', input, providers) };
       }
       if (dryRun) return reply.code(200).send({ matched: await store.countFailed(selection) });
       return reply.code(202).send({ requeued: await retryFailed(store, queue, selection) });
@@ -166,7 +170,9 @@ export const operatorRoutes: FastifyPluginAsyncTypebox<OperatorRoutesOptions> = 
     {
       schema: {
         summary: "A transaction's raw payload",
-        description: 'The webhook body exactly as it was received, extra fields included.',
+        description:
+          'The webhook body exactly as it was received, extra fields included: JSON, or the form PayU and Paytm post ' +
+          '(application/x-www-form-urlencoded).',
         tags: ['operators'],
         security,
         params: TransactionParams,
@@ -176,7 +182,8 @@ export const operatorRoutes: FastifyPluginAsyncTypebox<OperatorRoutesOptions> = 
     async (request, reply) => {
       const record = await store.get(request.params.transaction_id);
       if (!record) throw new HttpError(404, 'Transaction not found');
-      return reply.type('application/json; charset=utf-8').send(record.payload);
+      // As it arrived: JSON, or a gateway's form (see storedPayloadFormat).
+      return reply.type(STORED_PAYLOAD_MEDIA_TYPES[storedPayloadFormat(record.payload)]).send(record.payload);
     },
   );
 };

@@ -1,8 +1,88 @@
+import Database from 'better-sqlite3';
+
+/**
+ * One schema change of the SQLite store: SQL statements, or a function for a change SQL alone
+ * cannot make. Each runs inside the transaction that applies the pending migrations, so a failure
+ * leaves the file as it was.
+ */
+export type SqliteMigration = string | ((db: Database.Database) => void);
+
+/** Applies one migration to `db`. */
+export function applySqliteMigration(db: Database.Database, migration: SqliteMigration): void {
+  if (typeof migration === 'string') db.exec(migration);
+  else migration(db);
+}
+
+/** The CHECK that listed the providers' names, as the provider-events migration wrote it. */
+const PROVIDER_CHECK = /\s+CHECK\s*\(\s*provider\s+IN\s*\(\s*'razorpay'\s*,\s*'stripe'\s*\)\s*\)/gi;
+
+/** Each column's name, declared type, NOT NULL and default, as `PRAGMA table_info` states them. */
+const columnsOf = (db: Database.Database, table: string): unknown[] =>
+  db
+    .prepare(`SELECT name, type, "notnull", dflt_value, pk FROM pragma_table_info(?) ORDER BY cid`)
+    .all(table);
+
+/**
+ * Drops the CHECK constraint on `transactions.provider`, so that any registered provider's name
+ * can be stored without a migration per provider (the code checks names where they enter).
+ *
+ * SQLite has no ALTER TABLE for an unnamed constraint. Its documentation (lang_altertable.html,
+ * "making other kinds of table schema changes") describes two ways: rebuild the table, which
+ * copies every row and rebuilds every index (minutes and twice the disk on a large file), or edit
+ * the table's CREATE statement in `sqlite_schema` with `PRAGMA writable_schema`, which is instant
+ * whatever the size and is safe for a change that cannot make stored content invalid, as removing
+ * a CHECK cannot. This does the latter, with the documentation's steps: in the migrations'
+ * transaction, the statement is edited, the schema version is incremented (so other connections
+ * to the file, another process's included, reload the schema) and the schema reloaded here.
+ *
+ * Guarded because a wrong edit would leave a file whose schema does not parse: the edited
+ * statement must match the constraint exactly once and is first run on a scratch in-memory
+ * database, which must give the same columns; after the edit the table is read back through the
+ * reloaded schema, and any failure rolls the whole transaction back. better-sqlite3 opens
+ * connections in SQLite's defensive mode, which forbids writing the schema; it is lifted for
+ * these statements only. A file whose CHECK is already gone is left alone.
+ */
+export function dropProviderCheck(db: Database.Database): void {
+  const read = db.prepare("SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = 'transactions'");
+  const sql = (read.get() as { sql: string } | undefined)?.sql;
+  if (sql === undefined) throw new Error('the transactions table is missing');
+  const found = sql.match(PROVIDER_CHECK)?.length ?? 0;
+  if (found === 0) return;
+  if (found > 1) throw new Error('the provider CHECK appears more than once in the table definition');
+  const edited = sql.replace(PROVIDER_CHECK, '');
+  const before = columnsOf(db, 'transactions');
+
+  const scratch = new Database(':memory:');
+  try {
+    scratch.exec(edited);
+    if (JSON.stringify(columnsOf(scratch, 'transactions')) !== JSON.stringify(before)) {
+      throw new Error('dropping the provider CHECK would change the columns');
+    }
+  } finally {
+    scratch.close();
+  }
+
+  const version = db.pragma('schema_version', { simple: true }) as number;
+  db.unsafeMode(true);
+  try {
+    db.pragma('writable_schema = ON');
+    db.prepare("UPDATE sqlite_schema SET sql = ? WHERE type = 'table' AND name = 'transactions'").run(edited);
+    db.pragma(`schema_version = ${version + 1}`);
+  } finally {
+    // RESET also reloads this connection's schema from the edited text.
+    db.pragma('writable_schema = RESET');
+    db.unsafeMode(false);
+  }
+  if (read.get() === undefined || JSON.stringify(columnsOf(db, 'transactions')) !== JSON.stringify(before)) {
+    throw new Error('the transactions table reads differently after dropping the provider CHECK');
+  }
+}
+
 /**
  * Schema migrations for the SQLite store, applied in order at start. `PRAGMA user_version` records
  * how many have run, so each runs once per database file.
  */
-export const SQLITE_MIGRATIONS: readonly string[] = [
+export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
   // A rowid table with a unique index rather than a table clustered on transaction_id: providers'
   // ids are random, and each random insert into a clustered table rewrites a page of whole rows,
   // where the index only rewrites a page of short keys (measured about half the CPU per insert).
@@ -82,4 +162,6 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
    CREATE INDEX transactions_failed ON transactions (updated_at) WHERE status = 'FAILED';
    CREATE TABLE processed_count (id INTEGER PRIMARY KEY CHECK (id = 1), n INTEGER NOT NULL);
    INSERT INTO processed_count (id, n) SELECT 1, count(*) FROM transactions WHERE status = 'PROCESSED';`,
+  // Providers are registered in code, not listed in the schema: adding one needs no migration.
+  dropProviderCheck,
 ];

@@ -25,7 +25,7 @@ import type {
   InsertOutcome,
   TransactionStore,
 } from '../transaction-store.js';
-import { SQLITE_MIGRATIONS } from './sqlite-migrations.js';
+import { applySqliteMigration, SQLITE_MIGRATIONS } from './sqlite-migrations.js';
 import { WalCheckpointer } from './sqlite-wal-checkpointer.js';
 import { WalSync } from './sqlite-wal-sync.js';
 
@@ -172,7 +172,8 @@ export class SqliteStore implements TransactionStore {
     db.pragma(`cache_size = -${CACHE_KIB}`);
     db.transaction(() => {
       const applied = db.pragma('user_version', { simple: true }) as number;
-      for (let i = applied; i < SQLITE_MIGRATIONS.length; i++) db.exec(SQLITE_MIGRATIONS[i]!);
+      for (let i = applied; i < SQLITE_MIGRATIONS.length; i++)
+        applySqliteMigration(db, SQLITE_MIGRATIONS[i]!);
       if (applied < SQLITE_MIGRATIONS.length) db.pragma(`user_version = ${SQLITE_MIGRATIONS.length}`);
     }).immediate();
     const walPath = `${this.options.path}-wal`;

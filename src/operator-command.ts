@@ -27,7 +27,7 @@ const USAGE = `Usage: cli <command> [options]   (against the configured store, l
   retry [filters] | --ids a,b [--dry-run]
         FAILED transactions back to RECEIVED (--dry-run only counts them)
   requeue <transaction_id>    one FAILED transaction back to RECEIVED (also: npm run requeue)
-Filters: --status S --provider P --event-type T --payment-id ID
+Filters: --status S --provider P --event-type T --payment-id ID --received-via webhook|reconciliation
          --since WHEN --before WHEN   (WHEN: 2026-11-25T10:30:00Z, 2026-11-25, or 15m, 1h, 7d back from now)
 Exit codes: 0 done, 1 failed or not found, 2 bad usage.`;
 
@@ -41,6 +41,7 @@ const FILTER_OPTIONS = {
   'payment-id': { type: 'string' },
   since: { type: 'string' },
   before: { type: 'string' },
+  'received-via': { type: 'string' },
 } as const;
 
 type FilterValues = { [K in keyof typeof FILTER_OPTIONS]?: string };
@@ -54,6 +55,7 @@ function filterFrom(values: FilterValues): TransactionFilter {
     payment_id: values['payment-id'],
     created_after: values.since,
     created_before: values.before,
+    received_via: values['received-via'],
   };
   const parsed = parseFilterInput(input, new Date(), { durations: true });
   if (!parsed.ok) throw new UsageError(parsed.problems.map(describe).join('\n'));
@@ -65,6 +67,7 @@ const OPTION_NAMES: Record<string, string> = {
   payment_id: '--payment-id',
   created_after: '--since',
   created_before: '--before',
+  received_via: '--received-via',
 };
 const describe = (p: InputProblem) => `${OPTION_NAMES[p.field] ?? `--${p.field}`}: ${p.msg}`;
 

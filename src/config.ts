@@ -52,19 +52,22 @@ const commaList = optional(
   ),
 );
 
-const url = (protocols: readonly string[]) =>
-  optional(
-    z.string().refine(
-      (s) => {
-        try {
-          return protocols.includes(new URL(s).protocol);
-        } catch {
-          return false;
-        }
-      },
-      `must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`,
-    ),
+/** A URL with one of `protocols` (`http:`). */
+const urlWith = (protocols: readonly string[]) =>
+  z.string().refine(
+    (s) => {
+      try {
+        return protocols.includes(new URL(s).protocol);
+      } catch {
+        return false;
+      }
+    },
+    `must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`,
   );
+
+const url = (protocols: readonly string[]) => optional(urlWith(protocols));
+
+const httpUrl = urlWith(['http:', 'https:']);
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -109,6 +112,20 @@ const envSchema = z.object({
   STRIPE_WEBHOOK_SECRETS: commaList,
   STRIPE_WEBHOOK_TOLERANCE_SECONDS: seconds(300, 1),
   API_KEYS: commaList,
+  STRIPE_API_KEY: optional(z.string()),
+  STRIPE_API_BASE: withDefault(httpUrl, 'https://api.stripe.com'),
+  RAZORPAY_KEY_ID: optional(z.string()),
+  RAZORPAY_KEY_SECRET: optional(z.string()),
+  RAZORPAY_API_BASE: withDefault(httpUrl, 'https://api.razorpay.com'),
+  RECONCILE_INTERVAL_SECONDS: seconds(600, 1),
+  RECONCILE_LOOKBACK_HOURS: withDefault(
+    z.coerce
+      .number({ message: 'must be a number of hours' })
+      .finite()
+      .positive('must be more than 0')
+      .max(720, 'must be at most 720 (Stripe keeps events for 30 days)'),
+    '72',
+  ),
 });
 
 type Env = z.output<typeof envSchema>;
@@ -124,6 +141,11 @@ const SECRET_VARIABLES = new Set([
   'REDIS_URL',
   'FORWARD_URL',
   'FORWARD_SECRET',
+  'STRIPE_API_KEY',
+  'STRIPE_API_BASE',
+  'RAZORPAY_KEY_ID',
+  'RAZORPAY_KEY_SECRET',
+  'RAZORPAY_API_BASE',
 ]);
 
 function storeFrom(env: Env) {
@@ -200,6 +222,27 @@ function providersFrom(env: Env) {
   };
 }
 
+/**
+ * Reconciliation with the providers' APIs: Stripe's events list with `STRIPE_API_KEY`, Razorpay's
+ * payments list with `RAZORPAY_KEY_ID` and `RAZORPAY_KEY_SECRET` (both or neither). Each provider
+ * is null when its credentials are not set.
+ */
+function reconcileFrom(env: Env) {
+  const keyId = env.RAZORPAY_KEY_ID?.trim() || undefined;
+  const keySecret = env.RAZORPAY_KEY_SECRET?.trim() || undefined;
+  if (keyId && !keySecret)
+    throw new ConfigError('RAZORPAY_KEY_SECRET', 'must be set when RAZORPAY_KEY_ID is set');
+  if (keySecret && !keyId)
+    throw new ConfigError('RAZORPAY_KEY_ID', 'must be set when RAZORPAY_KEY_SECRET is set');
+  const stripeKey = env.STRIPE_API_KEY?.trim() || undefined;
+  return {
+    intervalMs: env.RECONCILE_INTERVAL_SECONDS * 1000,
+    lookbackMs: env.RECONCILE_LOOKBACK_HOURS * 3_600_000,
+    stripe: stripeKey ? { apiKey: stripeKey, apiBase: env.STRIPE_API_BASE } : null,
+    razorpay: keyId && keySecret ? { keyId, keySecret, apiBase: env.RAZORPAY_API_BASE } : null,
+  };
+}
+
 function toConfig(env: Env, role: Role) {
   const store = storeFrom(env);
   const queue = queueFrom(env);
@@ -234,6 +277,7 @@ function toConfig(env: Env, role: Role) {
     webhookSecrets: env.WEBHOOK_SECRETS ?? [],
     providers: providersFrom(env),
     apiKeys: env.API_KEYS ?? [],
+    reconcile: reconcileFrom(env),
   };
 }
 
@@ -249,6 +293,8 @@ export type WorkerConfig = Config['worker'];
 export type ProvidersConfig = Config['providers'];
 /** The forwarding handler's receiver, secret, timeout and connection cap (when `FORWARD_URL` is set). */
 export type ForwardConfig = NonNullable<Config['forward']>;
+/** Reconciliation's schedule, lookback and each provider's API credentials (null when not set). */
+export type ReconcileConfig = Config['reconcile'];
 
 /**
  * Parses and validates the environment once, at start. Throws {@link ConfigError} with one line

@@ -30,6 +30,7 @@ import { healthRoutes } from './routes/health-routes.js';
 import { operatorRoutes } from './routes/operator-routes.js';
 import { paymentRoutes } from './routes/payment-routes.js';
 import { providerWebhookRoutes } from './routes/provider-webhook-routes.js';
+import { reconciliationRoutes } from './routes/reconciliation-routes.js';
 import { transactionRoutes } from './routes/transaction-routes.js';
 import { webhookRoutes } from './routes/webhook-routes.js';
 
@@ -154,6 +155,7 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
   await app.register(transactionRoutes, { store: options.store, queue: options.queue, authorize });
   await app.register(operatorRoutes, { store: options.store, queue: options.queue, authorize });
   await app.register(paymentRoutes, { store: options.store, readEvent: options.readStoredEvent, authorize });
+  await app.register(reconciliationRoutes, { store: options.store, authorize });
   await dashboardRoutes({ apiKeyRequired: options.apiKeys.length > 0 })(app);
   for (const plugin of options.plugins ?? []) await plugin(app);
   await app.ready();

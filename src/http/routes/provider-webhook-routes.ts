@@ -3,6 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { PROVIDER_SECRETS_VARIABLES } from '../../config.js';
 import { PROVIDERS, type Provider } from '../../domain/provider-event.js';
 import type { IngestPipeline } from '../../ingest/ingest-pipeline.js';
+import { providerTransaction } from '../../ingest/provider-transaction.js';
 import {
   EnvelopeError,
   type SignatureVerdict,
@@ -101,21 +102,9 @@ export const providerWebhookRoutes: FastifyPluginAsyncTypebox<ProviderWebhookRou
       if (!(error instanceof EnvelopeError)) throw error;
       throw new HttpError(422, [{ loc: error.loc, msg: error.message, type: error.type }]);
     }
-    const { inserted, record } = await ingest.accept({
-      transactionId: event.eventId,
-      sourceAccount: event.sourceAccount,
-      destinationAccount: event.destinationAccount,
-      amount: event.amount,
-      currency: event.currency,
-      provider: event.provider,
-      eventType: event.eventType,
-      paymentId: event.paymentId,
-      paymentStatus: event.paymentStatus,
-      payload: decoded.text,
-      deliveryId: null,
-      requestId: request.id,
-      receivedAt: new Date(),
-    });
+    const { inserted, record } = await ingest.accept(
+      providerTransaction(event, { payload: decoded.text, requestId: request.id, receivedAt: new Date() }),
+    );
     if (!inserted && record.provider !== event.provider) {
       // Event ids are random per provider, so this is a collision with another source's id, not a
       // re-delivery; the first record stands, as for any repeated id, and the operator should know.

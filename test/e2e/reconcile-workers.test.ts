@@ -71,8 +71,9 @@ test('two worker processes on PostgreSQL + Redis, reconciling at once: each miss
   for (const id of ids) {
     const deliveries = receiver.of(id);
     assert.equal(deliveries.length, 1, `${id} forwarded ${deliveries.length} times`);
-    assert.equal(deliveries[0]?.verified, true);
-    assert.equal((deliveries[0]?.body as { received_via?: string }).received_via, 'reconciliation');
+    const [delivery] = deliveries;
+    assert.equal(delivery?.verified, true);
+    assert.equal((delivery?.body as { received_via?: string } | null)?.received_via, 'reconciliation');
     assert.equal((await store.get(id))?.attempts, 1);
   }
   // One process listed: three pages of 100, 100 and 50.

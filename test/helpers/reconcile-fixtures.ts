@@ -43,8 +43,8 @@ export function stripeFixtureEvent(
   const text = fixtureBytes('stripe', name)
     .toString('utf8')
     .replace(/"(pi|ch|re|sub|po)_0{24}"/g, (whole, prefix: string) => {
-      let id = ids.get(whole);
-      if (!id) ids.set(whole, (id = `"${prefix}_${stripeIdTail()}"`));
+      const id = ids.get(whole) ?? `"${prefix}_${stripeIdTail()}"`;
+      ids.set(whole, id);
       return id;
     })
     .replace(/"id": "evt_[0-9A-Za-z]+"/, `"id": "${eventId}"`)

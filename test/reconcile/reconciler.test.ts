@@ -27,6 +27,18 @@ import {
   STRIPE_API_KEY,
 } from './reconcile-helpers.js';
 
+/** `store` with some of its methods replaced (the others bound to it, whose fields are private). */
+function overriding(store: TransactionStore, methods: Partial<TransactionStore>): TransactionStore {
+  return new Proxy(store, {
+    get(target, property) {
+      const replaced = methods[property as keyof TransactionStore];
+      if (replaced) return replaced;
+      const value = Reflect.get(target, property, target) as unknown;
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+}
+
 function events(count: number) {
   const now = Math.floor(Date.now() / 1000);
   return Array.from({ length: count }, (_, i) =>
@@ -68,16 +80,10 @@ test('two reconcilers on one store, started together: only one lists, each page 
   const store = await tempSqliteStore(t);
   // Counts the attempts to take the lease, to know both reconcilers have tried.
   let attempts = 0;
-  const counted = new Proxy(store, {
-    get(target, property) {
-      if (property === 'takeReconcileLease') {
-        return (...args: Parameters<TransactionStore['takeReconcileLease']>) => {
-          attempts++;
-          return target.takeReconcileLease(...args);
-        };
-      }
-      const value = Reflect.get(target, property, target) as unknown;
-      return typeof value === 'function' ? value.bind(target) : value;
+  const counted = overriding(store, {
+    takeReconcileLease: (...args) => {
+      attempts++;
+      return store.takeReconcileLease(...args);
     },
   });
   const listed = events(250);
@@ -113,41 +119,71 @@ test("a crashed holder's lease runs out, and another process's run takes over", 
     events(120).map((e) => e.event),
   );
   // A process took the lease and died mid-run: nobody renews it.
+  const expires = Date.now() + 300;
   assert.ok(await store.takeReconcileLease('stripe', 'host/999999/dead', 300, { whenDue: true }));
   const reconciler = stripeReconciler(t, store, standIn, { intervalSeconds: '1' });
-  const [refused] = await reconciler.runNow();
-  assert.deepEqual(refused, { provider: 'stripe', skipped: 'busy' });
   reconciler.start();
   const run = await waitFor(async () => (await store.reconcileStatuses())[0]?.lastRun, {
     message: 'the run after the lease expired',
   });
+  assert.ok(run.startedAt.getTime() >= expires, "not before the dead holder's lease ran out");
   assert.equal(run.recovered, 120);
   assert.equal(run.error, null);
 });
 
-test('a run that outlives its lease renews it; a run whose lease was taken records nothing', async (t) => {
+test('a run longer than its lease keeps it, renewing it while it waits on the provider', async (t) => {
   const store = await tempSqliteStore(t);
+  let renewed = 0;
+  const counted = overriding(store, {
+    renewReconcileLease: async (...args) => {
+      const held = await store.renewReconcileLease(...args);
+      if (held) renewed++;
+      return held;
+    },
+  });
   const standIn = await startStripeStandIn(
     t,
     STRIPE_API_KEY,
     events(150).map((e) => e.event),
   );
   const slow = gate();
+  t.after(() => slow.open());
   standIn.intercept = async (_request, index) => {
     if (index === 1) await slow.opened;
     return undefined;
   };
-  const reconciler = stripeReconciler(t, store, standIn, { leaseMs: 150 });
+  const reconciler = stripeReconciler(t, counted, standIn, { leaseMs: 3000 });
   const running = reconciler.runNow();
-  await waitFor(() => standIn.requests.length === 2, { message: 'the second page asked for' });
-  // Several lease lengths later the lease is still held: it is renewed while the run waits.
-  const until = Date.now() + 600;
-  await waitFor(() => Date.now() > until, { intervalMs: 50 });
+  // Renewed every third of the lease: after three renewals the run has outlived one whole lease.
+  await waitFor(() => renewed >= 3, { message: 'three renewals' });
   assert.equal(await store.takeReconcileLease('stripe', 'other', 60_000, { whenDue: false }), null);
   slow.open();
   const [done] = await running;
   assert.ok(done && 'run' in done);
   assert.equal(done.run.recovered, 150);
+});
+
+test('a run that loses its lease (it expired and another process took it) stops and records nothing', async (t) => {
+  const store = await tempSqliteStore(t);
+  // Every renewal finds the lease gone, as when another process took it over.
+  const lost = overriding(store, { renewReconcileLease: async () => false });
+  const standIn = await startStripeStandIn(
+    t,
+    STRIPE_API_KEY,
+    events(150).map((e) => e.event),
+  );
+  const never = gate();
+  t.after(() => never.open());
+  standIn.intercept = async (_request, index) => {
+    if (index === 1) await never.opened;
+    return undefined;
+  };
+  const reconciler = stripeReconciler(t, lost, standIn, { leaseMs: 300 });
+  assert.deepEqual(await reconciler.runNow(), [{ provider: 'stripe', skipped: 'lease-lost' }]);
+  const [status] = await store.reconcileStatuses();
+  assert.equal(status?.lastRun, null);
+  assert.equal(status?.watermark, null);
+  assert.equal((await store.stats(new Date())).byStatus.RECEIVED, 100, 'the page stored before stays');
 });
 
 test('a run stopped half way (shutdown) keeps what it stored and records nothing; the next run completes it', async (t) => {

@@ -165,13 +165,17 @@ test('a run longer than its lease keeps it, renewing it while it waits on the pr
 
 test('a run that loses its lease (it expired and another process took it) stops and records nothing', async (t) => {
   const store = await tempSqliteStore(t);
-  // Every renewal finds the lease gone, as when another process took it over.
-  const lost = overriding(store, { renewReconcileLease: async () => false });
   const standIn = await startStripeStandIn(
     t,
     STRIPE_API_KEY,
     events(150).map((e) => e.event),
   );
+  // Once the run asks for its second page, every renewal finds the lease gone, as when another
+  // process took it over.
+  const lost = overriding(store, {
+    renewReconcileLease: async (...args) =>
+      standIn.requests.length < 2 ? store.renewReconcileLease(...args) : false,
+  });
   const never = gate();
   t.after(() => never.open());
   standIn.intercept = async (_request, index) => {

@@ -113,6 +113,20 @@ export interface OperatorRow {
   seedSeconds: number;
 }
 
+/** One Stripe recovery pass (`cli reconcile`) over listed events, against a local stand-in. */
+export interface ReconcileRow {
+  label: string;
+  /** Events the stand-in listed. */
+  listed: number;
+  /** Of those, stored by the pass (the rest were already stored). */
+  stored: number;
+  /** The run's own time, from taking the lease to recording the run. */
+  seconds: number;
+  eventsPerSecond: number;
+  /** The command's time, process start and store opening included. */
+  wallSeconds: number;
+}
+
 /** Everything one `npm run bench` measured, written to bench/results/latest.json. */
 export interface BenchResults {
   startedAt: string;
@@ -136,6 +150,8 @@ export interface BenchResults {
   soak?: SoakResult;
   /** The operators' list and stats latency on a million transactions (absent from older results). */
   operator?: OperatorRow[];
+  /** One reconciliation pass over many listed events (absent from older results). */
+  reconcile?: ReconcileRow[];
   skipped: string[];
 }
 
@@ -274,6 +290,19 @@ export function renderMarkdown(results: BenchResults): string {
       f2(r.p50),
       f2(r.p99),
       f2(r.max),
+    ]),
+  );
+  pushTable(
+    lines,
+    ['Stripe recovery pass (cli reconcile)', 'Listed', 'Stored', 'Run s', 'Events/s', 'Command s'],
+    '|---|---:|---:|---:|---:|---:|',
+    (results.reconcile ?? []).map((r) => [
+      r.label,
+      f0(r.listed),
+      f0(r.stored),
+      f2(r.seconds),
+      f0(r.eventsPerSecond),
+      f2(r.wallSeconds),
     ]),
   );
   for (const reason of results.skipped) lines.push('', `Skipped: ${reason}`);

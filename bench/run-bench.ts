@@ -7,12 +7,14 @@
  *
  * Options: `--duration <s>` per load run (10), `--connections <n>` (32), `--soak` (a 5-minute soak;
  * default 30 s), `--soak-seconds <s>` (0 skips it), `--only <keys>` (comma-separated among
- * embedded, embedded-normal, postgres-redis, operator), `--no-drain`, `--no-forward` (skips the forwarding
+ * embedded, embedded-normal, postgres-redis, operator, reconcile), `--no-drain`, `--no-forward` (skips the forwarding
  * drain), `--forward-only` (only the forwarding drain rows), `--out <dir>` (bench/results),
  * `--client wrk` (closed-loop runs from wrk instead of autocannon; wrk must be on PATH),
  * `--operator-rows <n>` (transactions in the store of the operators' rows, 1,000,000; `--only
  * operator` runs only those rows), `--scenarios <keys>` (comma-separated among fresh, razorpay, payu,
- * sequential, duplicate, rate: only those of each deployment's load rows).
+ * sequential, duplicate, rate: only those of each deployment's load rows),
+ * `--reconcile-events <n>` (events listed to the reconciliation
+ * pass, 10,000; `--only reconcile` runs only that row).
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -53,6 +55,7 @@ import {
 import { type CpuPerRequest, startCpuMeter } from './cpu-usage.js';
 import type { LoadResult, LoadSpec } from './load-client.js';
 import { measurePostgresOperator, measureSqliteOperator } from './operator-bench.js';
+import { measureReconcile } from './reconcile-bench.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -68,6 +71,7 @@ const { values: args } = parseArgs({
     client: { type: 'string', default: 'autocannon' },
     'operator-rows': { type: 'string', default: '1000000' },
     scenarios: { type: 'string' },
+    'reconcile-events': { type: 'string', default: '10000' },
   },
 });
 
@@ -87,6 +91,7 @@ const FIXED_RATE = 1000;
 const DUPLICATE_POOL = 5000;
 const DRAIN_TRANSACTIONS = 10_000;
 const OPERATOR_ROWS = Number(args['operator-rows']);
+const RECONCILE_EVENTS = Number(args['reconcile-events']);
 const RUN_ID = Date.now().toString(36);
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -506,6 +511,23 @@ async function measureOperator(results: BenchResults): Promise<void> {
   results.operator = rows;
 }
 
+/** One Stripe recovery pass over many listed events, embedded and on PostgreSQL + Redis. */
+async function measureReconciliation(results: BenchResults): Promise<void> {
+  const deployments: Deployment[] = [embeddedDeployment('FULL')];
+  const pg = await postgresRedisDeployment(`${RUN_ID}_reconcile`);
+  if ('deployment' in pg) deployments.push(pg.deployment);
+  else {
+    const line = `reconciliation on PostgreSQL + Redis (${pg.skipped})`;
+    results.skipped.push(line);
+    log(`!!! SKIPPING ${line} !!!`);
+  }
+  try {
+    results.reconcile = await measureReconcile(deployments, RECONCILE_EVENTS, log);
+  } finally {
+    for (const d of deployments) await d.cleanup().catch(() => undefined);
+  }
+}
+
 async function main(): Promise<void> {
   // The services it starts run on this Node and refuse an unsupported one: say so before measuring.
   const unsupported = unsupportedNodeVersion();
@@ -532,6 +554,7 @@ async function main(): Promise<void> {
         "Fixed-rate rows are paced evenly (open loop, latency measured from the intended send time), not with autocannon's per-second bursts. Latencies of the other rows are the closed-loop client's (autocannon's in whole milliseconds).",
         'Peak RSS is the process high-water mark over all its runs; with a 30 s handler delay the in-process queue holds every job not yet started in memory.',
         "Operators' rows: the store is seeded directly with a month of transactions (45% Razorpay, 40% Stripe, 15% original contract; 1% FAILED, a RECEIVED and PROCESSING backlog among the newest), then one api process (API_KEYS set, no worker) answers each query 200 times, one request at a time after 20 unreported ones; a later page starts at a cursor spread over the older 90% of the table. PostgreSQL is VACUUM ANALYZEd after seeding, as autovacuum would; SQLite is not analysed (the service never runs ANALYZE).",
+        "Reconciliation: a local stand-in of Stripe's events list in the bench process holds the events (Stripe's kept fixtures with fresh ids, created over two days); `cli reconcile --provider stripe` runs one pass in its own process on a fresh store, 100 events a page. 'Run s' is the run's own time as it records it (lease to record), 'Command s' the whole command's (process start, store opening, connections).",
       ],
     },
     ceiling: { freeRps: [], meanRps: Number.NaN },
@@ -578,6 +601,7 @@ async function main(): Promise<void> {
       results.soak = await measureSoak(embedded, SOAK_SECONDS);
     }
     if (wanted('operator') && !FORWARD_ONLY) await measureOperator(results);
+    if (wanted('reconcile') && !FORWARD_ONLY) await measureReconciliation(results);
   } finally {
     await stopAll();
     for (const d of deployments) await d.cleanup().catch(() => undefined);

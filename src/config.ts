@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { commaList, integer, optional, seconds, url, withDefault } from './env-values.js';
+import { commaList, integer, optional, seconds, url, urlWith, withDefault } from './env-values.js';
 import { forwardSecretProblem } from './handler/forward/forward-secret.js';
 import { checkRegistry, PROVIDER_REGISTRY, type ProviderRegistry } from './providers/provider-registry.js';
 import { ProviderSettingsError } from './providers/provider-settings.js';
@@ -19,6 +19,8 @@ export class ConfigError extends Error {
     this.name = 'ConfigError';
   }
 }
+
+const httpUrl = urlWith(['http:', 'https:']);
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -64,6 +66,20 @@ const envSchema = z.object({
   LOG_LEVEL: withDefault(z.enum(LOG_LEVELS, { message: `must be one of ${LOG_LEVELS.join(', ')}` }), 'info'),
   WEBHOOK_SECRETS: commaList,
   API_KEYS: commaList,
+  STRIPE_API_KEY: optional(z.string()),
+  STRIPE_API_BASE: withDefault(httpUrl, 'https://api.stripe.com'),
+  RAZORPAY_KEY_ID: optional(z.string()),
+  RAZORPAY_KEY_SECRET: optional(z.string()),
+  RAZORPAY_API_BASE: withDefault(httpUrl, 'https://api.razorpay.com'),
+  RECONCILE_INTERVAL_SECONDS: seconds(600, 1),
+  RECONCILE_LOOKBACK_HOURS: withDefault(
+    z.coerce
+      .number({ message: 'must be a number of hours' })
+      .finite()
+      .positive('must be more than 0')
+      .max(720, 'must be at most 720 (Stripe keeps events for 30 days)'),
+    '72',
+  ),
 });
 
 /** The parsed environment: the service's variables, and the providers' by name. */
@@ -78,6 +94,11 @@ const SECRET_VARIABLES = new Set([
   'REDIS_URL',
   'FORWARD_URL',
   'FORWARD_SECRET',
+  'STRIPE_API_KEY',
+  'STRIPE_API_BASE',
+  'RAZORPAY_KEY_ID',
+  'RAZORPAY_KEY_SECRET',
+  'RAZORPAY_API_BASE',
 ]);
 
 function storeFrom(env: Env) {
@@ -155,6 +176,27 @@ function providersFrom(
   return settings;
 }
 
+/**
+ * Reconciliation with the providers' APIs: Stripe's events list with `STRIPE_API_KEY`, Razorpay's
+ * payments list with `RAZORPAY_KEY_ID` and `RAZORPAY_KEY_SECRET` (both or neither). Each provider
+ * is null when its credentials are not set.
+ */
+function reconcileFrom(env: Env) {
+  const keyId = env.RAZORPAY_KEY_ID?.trim() || undefined;
+  const keySecret = env.RAZORPAY_KEY_SECRET?.trim() || undefined;
+  if (keyId && !keySecret)
+    throw new ConfigError('RAZORPAY_KEY_SECRET', 'must be set when RAZORPAY_KEY_ID is set');
+  if (keySecret && !keyId)
+    throw new ConfigError('RAZORPAY_KEY_ID', 'must be set when RAZORPAY_KEY_SECRET is set');
+  const stripeKey = env.STRIPE_API_KEY?.trim() || undefined;
+  return {
+    intervalMs: env.RECONCILE_INTERVAL_SECONDS * 1000,
+    lookbackMs: env.RECONCILE_LOOKBACK_HOURS * 3_600_000,
+    stripe: stripeKey ? { apiKey: stripeKey, apiBase: env.STRIPE_API_BASE } : null,
+    razorpay: keyId && keySecret ? { keyId, keySecret, apiBase: env.RAZORPAY_API_BASE } : null,
+  };
+}
+
 function toConfig(env: Env, role: Role, registry: ProviderRegistry) {
   const store = storeFrom(env);
   const queue = queueFrom(env);
@@ -191,6 +233,7 @@ function toConfig(env: Env, role: Role, registry: ProviderRegistry) {
     /** The providers whose settings `providers` holds: the endpoints the process serves. */
     providerRegistry: registry,
     apiKeys: env.API_KEYS ?? [],
+    reconcile: reconcileFrom(env),
   };
 }
 
@@ -206,6 +249,8 @@ export type WorkerConfig = Config['worker'];
 export type ProvidersConfig = Config['providers'];
 /** The forwarding handler's receiver, secret, timeout and connection cap (when `FORWARD_URL` is set). */
 export type ForwardConfig = NonNullable<Config['forward']>;
+/** Reconciliation's schedule, lookback and each provider's API credentials (null when not set). */
+export type ReconcileConfig = Config['reconcile'];
 
 /**
  * Parses and validates the environment once, at start: the service's variables and those every

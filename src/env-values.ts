@@ -43,17 +43,18 @@ export const commaList = optional(
   ),
 );
 
-/** A URL whose scheme is one of `protocols` (`['https:']`); undefined when unset. */
-export const url = (protocols: readonly string[]) =>
-  optional(
-    z.string().refine(
-      (s) => {
-        try {
-          return protocols.includes(new URL(s).protocol);
-        } catch {
-          return false;
-        }
-      },
-      `must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`,
-    ),
+/** A URL whose scheme is one of `protocols` (`['https:']`), required. */
+export const urlWith = (protocols: readonly string[]) =>
+  z.string().refine(
+    (s) => {
+      try {
+        return protocols.includes(new URL(s).protocol);
+      } catch {
+        return false;
+      }
+    },
+    `must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`,
   );
+
+/** A URL whose scheme is one of `protocols` (`['https:']`); undefined when unset. */
+export const url = (protocols: readonly string[]) => optional(urlWith(protocols));

@@ -36,6 +36,11 @@ export const REDACTED_PATHS = [
   'config.forward.url',
   'forward.secret',
   'forward.url',
+  'keyId',
+  'keySecret',
+  'config.reconcile.stripe.apiKey',
+  'config.reconcile.razorpay.keyId',
+  'config.reconcile.razorpay.keySecret',
 ];
 
 /**

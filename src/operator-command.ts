@@ -5,6 +5,7 @@ import type { TransactionView } from './http/schemas.js';
 import { PROVIDER_REGISTRY, providerNames } from './providers/provider-registry.js';
 import { createQueue } from './queue/create-queue.js';
 import type { JobQueue } from './queue/job-queue.js';
+import { ReconcileUsageError, runReconcileCommand } from './reconcile/reconcile-command.js';
 import { runRequeueCommand } from './requeue-command.js';
 import { createStore } from './store/create-store.js';
 import type { TransactionStore } from './store/transaction-store.js';
@@ -31,7 +32,10 @@ const USAGE = `Usage: cli <command> [options]   (against the configured store, l
   retry [filters] | --ids a,b [--dry-run]
         FAILED transactions back to RECEIVED (--dry-run only counts them)
   requeue <transaction_id>    one FAILED transaction back to RECEIVED (also: npm run requeue)
-Filters: --status S --provider P --event-type T --payment-id ID
+  reconcile [--provider stripe|razorpay] [--since WHEN]
+        a reconciliation pass now: recovers Stripe events that never arrived, checks Razorpay
+        payments' states; one JSON line per provider (exit 1 if any run failed)
+Filters: --status S --provider P --event-type T --payment-id ID --received-via webhook|reconciliation
          --since WHEN --before WHEN   (WHEN: 2026-11-25T10:30:00Z, 2026-11-25, or 15m, 1h, 7d back from now)
 Exit codes: 0 done, 1 failed or not found, 2 bad usage.`;
 
@@ -45,6 +49,7 @@ const FILTER_OPTIONS = {
   'payment-id': { type: 'string' },
   since: { type: 'string' },
   before: { type: 'string' },
+  'received-via': { type: 'string' },
 } as const;
 
 type FilterValues = { [K in keyof typeof FILTER_OPTIONS]?: string };
@@ -58,6 +63,7 @@ function filterFrom(values: FilterValues): TransactionFilter {
     payment_id: values['payment-id'],
     created_after: values.since,
     created_before: values.before,
+    received_via: values['received-via'],
   };
   const parsed = parseFilterInput(input, new Date(), { providers: PROVIDERS, durations: true });
   if (!parsed.ok) throw new UsageError(parsed.problems.map(describe).join('\n'));
@@ -69,6 +75,7 @@ const OPTION_NAMES: Record<string, string> = {
   payment_id: '--payment-id',
   created_after: '--since',
   created_before: '--before',
+  received_via: '--received-via',
 };
 const describe = (p: InputProblem) => `${OPTION_NAMES[p.field] ?? `--${p.field}`}: ${p.msg}`;
 
@@ -185,7 +192,7 @@ async function retry(
 }
 
 /** The commands that `requeue` does not cover; `requeue` keeps its own entry point. */
-const COMMANDS = ['list', 'show', 'stats', 'retry'] as const;
+const COMMANDS = ['list', 'show', 'stats', 'retry', 'reconcile'] as const;
 
 /**
  * `cli <command>`: the operators' list, detail, stats and bulk retry for a container without a
@@ -220,11 +227,17 @@ export async function runOperatorCommand(argv: string[], env: NodeJS.ProcessEnv)
         return await stats(args, store);
       case 'retry':
         return await retry(args, store, openQueue);
+      case 'reconcile':
+        return await runReconcileCommand(args, config, store, openQueue);
       default:
         throw new UsageError(`Unknown command "${command}"`);
     }
   } catch (error) {
-    if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+    if (
+      error instanceof UsageError ||
+      error instanceof ReconcileUsageError ||
+      (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')
+    ) {
       console.error(`${(error as Error).message}\n\n${USAGE}`);
       return 2;
     }

@@ -12,6 +12,8 @@ import { ServiceMetrics } from './metrics/service-metrics.js';
 import { enabledProviders, enablingVariables, storedEventReader } from './providers/provider-registry.js';
 import { createQueue } from './queue/create-queue.js';
 import type { JobQueue } from './queue/job-queue.js';
+import { createReconciler } from './reconcile/create-reconciler.js';
+import type { Reconciler } from './reconcile/reconciler.js';
 import { createStore } from './store/create-store.js';
 import type { TransactionStore } from './store/transaction-store.js';
 import { RecoverySweep } from './worker/recovery-sweep.js';
@@ -41,6 +43,8 @@ export interface Runtime {
   /** Present in the `worker` and `all` roles. */
   readonly worker?: TransactionWorker;
   readonly sweep?: RecoverySweep;
+  /** Present in the worker roles when a provider's API credentials are set (reconciliation). */
+  readonly reconciler?: Reconciler;
   /**
    * Graceful stop: refuse new connections and finish in-flight requests, stop sweeping and
    * claiming, let handlers finish within what is left of `shutdownTimeoutMs` (then release their
@@ -63,6 +67,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
   let handler: ConfiguredHandler | undefined;
   let worker: TransactionWorker | undefined;
   let sweep: RecoverySweep | undefined;
+  let reconciler: Reconciler | undefined;
   let app: FastifyInstance | undefined;
   let ingest: IngestPipeline | undefined;
   let address: string | undefined;
@@ -80,6 +85,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
     const deadline = Date.now() + config.shutdownTimeoutMs;
     await app?.close();
     await ingest?.drain();
+    await reconciler?.stop();
     await sweep?.stop();
     await worker?.stop(Math.max(deadline - Date.now() - 1000, 0));
     await handler?.close();
@@ -128,7 +134,19 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
       });
       // An in-process queue starts empty, so every RECEIVED row needs a job now, however fresh.
       await sweep.start(config.queue.kind === 'in-process' ? 0 : w.receivedStaleMs);
-      logger.info({ owner: worker.owner, concurrency: w.concurrency }, 'worker started');
+      // One process at a time reconciles each provider, under a lease in the store.
+      reconciler = createReconciler(config.reconcile, {
+        store,
+        queue,
+        log: logger.child({ role: 'reconcile' }),
+        readEvent: storedEventReader(config.providerRegistry),
+        onRun: metrics?.observeReconcileRun,
+      });
+      reconciler?.start();
+      logger.info(
+        { owner: worker.owner, concurrency: w.concurrency, reconciles: reconciler?.providers ?? [] },
+        'worker started',
+      );
     }
     if (config.role !== 'worker') {
       if (config.webhookSecrets.length === 0) {
@@ -179,5 +197,5 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
     await stop().catch(() => undefined);
     throw error;
   }
-  return { config, store, queue, app, address, worker, sweep, stop };
+  return { config, store, queue, app, address, worker, sweep, reconciler, stop };
 }

@@ -128,6 +128,13 @@ const badValues: [Record<string, string>, string][] = [
   [{ ...forwarding, HANDLER_MODULE: './my-handler.js' }, 'HANDLER_MODULE'],
   [{ ...forwarding, FORWARD_TIMEOUT_SECONDS: '0' }, 'FORWARD_TIMEOUT_SECONDS'],
   [{ ...forwarding, FORWARD_CONCURRENCY: '0' }, 'FORWARD_CONCURRENCY'],
+  [{ RECONCILE_INTERVAL_SECONDS: '0' }, 'RECONCILE_INTERVAL_SECONDS'],
+  [{ RECONCILE_LOOKBACK_HOURS: '721' }, 'RECONCILE_LOOKBACK_HOURS'],
+  [{ RECONCILE_LOOKBACK_HOURS: '0' }, 'RECONCILE_LOOKBACK_HOURS'],
+  [{ STRIPE_API_BASE: 'api.stripe.com' }, 'STRIPE_API_BASE'],
+  [{ RAZORPAY_API_BASE: 'ftp://api.razorpay.com' }, 'RAZORPAY_API_BASE'],
+  [{ RAZORPAY_KEY_ID: 'rzp_live_x' }, 'RAZORPAY_KEY_SECRET'],
+  [{ RAZORPAY_KEY_SECRET: 'secret' }, 'RAZORPAY_KEY_ID'],
 ];
 
 for (const [env, variable] of badValues) {
@@ -192,4 +199,40 @@ test('a provider endpoint is enabled by its secrets; Stripe has a 300-second tol
     () => loadConfig({ RAZORPAY_WEBHOOK_SECRETS: 'hunter2', PORT: 'x' }, 'all'),
     (error: unknown) => error instanceof ConfigError && !error.message.includes('hunter2'),
   );
+});
+
+test('reconciliation is off without API credentials; with them it runs every 600 s over 72 hours by default', () => {
+  const none = loadConfig({}, 'worker').reconcile;
+  assert.deepEqual(none, { intervalMs: 600_000, lookbackMs: 72 * 3_600_000, stripe: null, razorpay: null });
+  const both = loadConfig(
+    {
+      STRIPE_API_KEY: ' rk_live_abc ',
+      RAZORPAY_KEY_ID: 'rzp_live_id',
+      RAZORPAY_KEY_SECRET: 'rzp_secret',
+      RECONCILE_INTERVAL_SECONDS: '300',
+      RECONCILE_LOOKBACK_HOURS: '720',
+      STRIPE_API_BASE: 'http://stripe-proxy.internal:8080/stripe',
+    },
+    'worker',
+  ).reconcile;
+  assert.deepEqual(both, {
+    intervalMs: 300_000,
+    lookbackMs: 720 * 3_600_000,
+    stripe: { apiKey: 'rk_live_abc', apiBase: 'http://stripe-proxy.internal:8080/stripe' },
+    razorpay: { keyId: 'rzp_live_id', keySecret: 'rzp_secret', apiBase: 'https://api.razorpay.com' },
+  });
+  assert.equal(
+    loadConfig({ STRIPE_API_KEY: 'k' }, 'all').reconcile.stripe?.apiBase,
+    'https://api.stripe.com',
+  );
+  for (const env of [
+    { STRIPE_API_BASE: 'ftp://hunter2@x', STRIPE_API_KEY: 'hunter2' },
+    { RAZORPAY_KEY_ID: 'hunter2', PORT: 'x' },
+    { RAZORPAY_KEY_SECRET: 'hunter2' },
+  ]) {
+    assert.throws(
+      () => loadConfig(env, 'all'),
+      (error: unknown) => error instanceof ConfigError && !error.message.includes('hunter2'),
+    );
+  }
 });

@@ -27,3 +27,12 @@ export function furtherStatus(a: PaymentStatus | null, b: PaymentStatus | null):
   if (b === null) return a;
   return paymentStatusRank(a) >= paymentStatusRank(b) ? a : b;
 }
+
+/**
+ * What a payment's refunded total says about it: `refunded` once it reaches the payment's amount,
+ * `partially_refunded` below, null when nothing was refunded.
+ */
+export function refundedStatus(amount: number, amountRefunded: number): PaymentStatus | null {
+  if (amountRefunded <= 0) return null;
+  return amountRefunded >= amount ? 'refunded' : 'partially_refunded';
+}

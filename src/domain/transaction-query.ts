@@ -1,5 +1,5 @@
 import type { Provider } from './provider-event.js';
-import type { TransactionRecord, TransactionStatus } from './transaction.js';
+import type { ReceivedVia, TransactionRecord, TransactionStatus } from './transaction.js';
 
 /**
  * Which transactions an operator means: every field narrows the set, an absent field does not. One
@@ -17,6 +17,8 @@ export interface TransactionFilter {
   createdAfter?: Date;
   /** Created before this instant (exclusive), so consecutive windows never count a row twice. */
   createdBefore?: Date;
+  /** Only events that arrived this way (`reconciliation`: recovered from the provider's API). */
+  receivedVia?: ReceivedVia;
 }
 
 /** The filter fields in a fixed order, for building queries and fingerprints the same way everywhere. */
@@ -27,6 +29,7 @@ export const FILTER_FIELDS = [
   'paymentId',
   'createdAfter',
   'createdBefore',
+  'receivedVia',
 ] as const satisfies readonly (keyof TransactionFilter)[];
 
 /**

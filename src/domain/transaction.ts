@@ -15,6 +15,15 @@ export const TRANSACTION_STATUSES = ['RECEIVED', 'PROCESSING', 'PROCESSED', 'FAI
 export type TransactionStatus = (typeof TRANSACTION_STATUSES)[number];
 
 /**
+ * How an event reached the service: `webhook`, delivered to one of its endpoints, or
+ * `reconciliation`, listed from the provider's API after its delivery never arrived.
+ */
+export const RECEIVED_VIA = ['webhook', 'reconciliation'] as const;
+
+/** How a transaction reached the service. */
+export type ReceivedVia = (typeof RECEIVED_VIA)[number];
+
+/**
  * What a webhook delivers: the fields the service understands plus the raw body it arrived in. A
  * webhook of the original contract sets the account, amount and currency fields and leaves the
  * provider fields null; a provider's event sets what its payload states and null elsewhere.
@@ -47,10 +56,13 @@ export interface NewTransaction {
   requestId: string | null;
   /** When the webhook was received. */
   receivedAt: Date;
+  /** How it arrived; absent means `webhook`, as for every record stored before reconciliation existed. */
+  receivedVia?: ReceivedVia;
 }
 
 /** A stored transaction with its processing state. */
-export interface TransactionRecord extends Omit<NewTransaction, 'receivedAt'> {
+export interface TransactionRecord extends Omit<NewTransaction, 'receivedAt' | 'receivedVia'> {
+  receivedVia: ReceivedVia;
   status: TransactionStatus;
   createdAt: Date;
   updatedAt: Date;
@@ -87,6 +99,7 @@ export function receivedRecord(item: NewTransaction): TransactionRecord {
     payload: item.payload,
     deliveryId: item.deliveryId,
     requestId: item.requestId,
+    receivedVia: item.receivedVia ?? 'webhook',
     status: 'RECEIVED',
     createdAt: receivedAt,
     updatedAt: receivedAt,

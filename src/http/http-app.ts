@@ -31,6 +31,7 @@ import { healthRoutes } from './routes/health-routes.js';
 import { operatorRoutes } from './routes/operator-routes.js';
 import { paymentRoutes } from './routes/payment-routes.js';
 import { providerWebhookRoutes } from './routes/provider-webhook-routes.js';
+import { reconciliationRoutes } from './routes/reconciliation-routes.js';
 import { transactionRoutes } from './routes/transaction-routes.js';
 import { webhookRoutes } from './routes/webhook-routes.js';
 
@@ -164,6 +165,7 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
     providers: names,
   });
   await app.register(paymentRoutes, { store: options.store, readEvent: options.readStoredEvent, authorize });
+  await app.register(reconciliationRoutes, { store: options.store, authorize });
   await dashboardRoutes({ apiKeyRequired: options.apiKeys.length > 0, providers: names })(app);
   for (const plugin of options.plugins ?? []) await plugin(app);
   await app.ready();

@@ -1,5 +1,5 @@
 import { type TSchema, Type } from '@sinclair/typebox';
-import { TRANSACTION_STATUSES } from '../domain/transaction.js';
+import { RECEIVED_VIA, TRANSACTION_STATUSES } from '../domain/transaction.js';
 import { OPEN_STATUSES } from '../domain/transaction-query.js';
 import { MAX_PAGE_SIZE } from '../transactions/transaction-page.js';
 import { TransactionView } from './schemas.js';
@@ -24,6 +24,9 @@ const filterFields = (providers: readonly string[]) => ({
     ),
   ),
   created_before: Type.Optional(Text('Created before (exclusive), same formats as created_after', 64)),
+  received_via: Type.Optional(
+    Enum(RECEIVED_VIA, 'Only events delivered as webhooks, or only those recovered by reconciliation'),
+  ),
 });
 
 /** `GET /v1/transactions` query. Unknown parameters are refused, so a misspelt filter never lists everything. */

@@ -1,6 +1,6 @@
 import { type Static, type TSchema, Type } from '@sinclair/typebox';
 import { PAYMENT_STATUSES } from '../domain/payment-status.js';
-import { TRANSACTION_STATUSES } from '../domain/transaction.js';
+import { RECEIVED_VIA, TRANSACTION_STATUSES } from '../domain/transaction.js';
 
 /** Identifier rule for transaction and account ids: 1-128 of `[A-Za-z0-9_.:-]`. */
 const Identifier = (description: string) =>
@@ -88,6 +88,13 @@ export const TransactionView = Type.Object({
   delivery_id: Type.Union([Type.String(), Type.Null()], {
     description: "The provider's delivery id (x-razorpay-event-id or webhook-id), if sent",
   }),
+  received_via: Type.Union(
+    RECEIVED_VIA.map((v) => Type.Literal(v)),
+    {
+      description:
+        "webhook: delivered to one of the service's endpoints; reconciliation: listed from the provider's API after its webhook never arrived",
+    },
+  ),
 });
 export type TransactionView = Static<typeof TransactionView>;
 

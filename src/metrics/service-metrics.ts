@@ -1,4 +1,5 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { ReconcileRun, ReconcileStatus } from '../domain/reconciliation.js';
 import { TRANSACTION_STATUSES, type TransactionStatus } from '../domain/transaction.js';
 import { FORWARD_OUTCOMES, type ForwardOutcome } from '../handler/forward/forward-outcome.js';
 import type { IngestBatch } from '../ingest/ingest-pipeline.js';
@@ -79,6 +80,8 @@ export class ServiceMetrics {
   readonly #deadOwners: Counter;
   readonly #forwardAttempts: Record<ForwardOutcome, { inc(): void }>;
   readonly #forwardDuration: Histogram;
+  readonly #reconcileRecovered: Counter;
+  readonly #reconcileRuns: Counter;
 
   constructor(options: ServiceMetricsOptions) {
     const registers = [this.registry];
@@ -184,6 +187,60 @@ export class ServiceMetrics {
       registers,
     });
 
+    this.#reconcileRecovered = new Counter({
+      name: 'webhooks_reconcile_recovered_total',
+      help: "Provider events stored by reconciliation because their webhook never arrived (this process's runs)",
+      labelNames: ['provider'],
+      registers,
+    });
+    this.#reconcileRuns = new Counter({
+      name: 'webhooks_reconcile_runs_total',
+      help: 'Reconciliation runs recorded by this process, by outcome: completed, or failed (ended early)',
+      labelNames: ['provider', 'outcome'],
+      registers,
+    });
+    // Read from the store when scraped, so every process reports the same figures whichever worker
+    // ran the provider's latest run. Only providers with a recorded run are exported.
+    let statuses: Promise<ReconcileStatus[]> | undefined;
+    const readStatuses = () => {
+      statuses ??= withTimeout(store.reconcileStatuses(), timeoutMs, 'reconcileStatuses').finally(() => {
+        statuses = undefined;
+      });
+      return statuses;
+    };
+    const reconcileGauge = (name: string, help: string, value: (status: ReconcileStatus) => number) =>
+      new Gauge({
+        name,
+        help,
+        labelNames: ['provider'],
+        registers,
+        async collect() {
+          try {
+            this.reset();
+            for (const status of await readStatuses()) {
+              if (status.lastRun) this.labels(status.provider).set(value(status));
+            }
+          } catch (error) {
+            log.warn({ err: error }, 'metrics: could not read the reconciliation status');
+          }
+        },
+      });
+    reconcileGauge(
+      'webhooks_reconcile_mismatches',
+      "Payments whose state at the provider differs from the state derived from the stored events, as the provider's last complete reconciliation found them",
+      (s) => s.mismatchCount,
+    );
+    reconcileGauge(
+      'webhooks_reconcile_last_success_timestamp_seconds',
+      "When the provider's last complete reconciliation run ended (unix seconds); 0 when none has completed yet",
+      (s) => (s.lastSuccessAt ? s.lastSuccessAt.getTime() / 1000 : 0),
+    );
+    reconcileGauge(
+      'webhooks_reconcile_consecutive_failures',
+      "The provider's reconciliation runs that failed since its last complete one",
+      (s) => s.consecutiveFailures,
+    );
+
     // The SQL stores count the open statuses through an index and PROCESSED from a kept count, so
     // a count grows with the backlog only; MongoDB's still grows with the table. Scrapes that
     // overlap share one count, and a count that took over 10 ms is reused for 100 times as long:
@@ -257,6 +314,12 @@ export class ServiceMetrics {
   readonly observeForward = (outcome: ForwardOutcome, durationMs: number): void => {
     this.#forwardAttempts[outcome].inc();
     this.#forwardDuration.observe(seconds(durationMs));
+  };
+
+  /** Counts one recorded reconciliation run and the events it recovered; pass as the reconciler's `onRun`. */
+  readonly observeReconcileRun = (run: ReconcileRun): void => {
+    this.#reconcileRuns.labels(run.provider, run.error === null ? 'completed' : 'failed').inc();
+    if (run.recovered > 0) this.#reconcileRecovered.labels(run.provider).inc(run.recovered);
   };
 
   /** Feeds the processing metrics; pass as the runtime's `onWorkerEvent`. */

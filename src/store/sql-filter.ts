@@ -58,6 +58,7 @@ export class SqlConditions {
     if (filter.paymentId !== undefined) this.add('payment_id = ?', filter.paymentId);
     if (filter.createdAfter !== undefined) this.add('created_at >= ?', time(filter.createdAfter));
     if (filter.createdBefore !== undefined) this.add('created_at < ?', time(filter.createdBefore));
+    if (filter.receivedVia !== undefined) this.add('received_via = ?', filter.receivedVia);
     return this;
   }
 

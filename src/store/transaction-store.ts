@@ -1,3 +1,5 @@
+import type { Provider } from '../domain/provider-event.js';
+import type { PaymentMismatch, ReconcileRun, ReconcileStatus } from '../domain/reconciliation.js';
 import type { NewTransaction, TransactionRecord, TransactionStatus } from '../domain/transaction.js';
 import type {
   RetrySelection,
@@ -35,6 +37,27 @@ export interface DueQuery {
 export interface DueTransaction {
   transactionId: string;
   attempts: number;
+}
+
+/** A provider's reconciliation lease, as taken: what the run starts from. */
+export interface ReconcileLease {
+  /** The stored watermark (Stripe), or null before the first complete run. */
+  watermark: Date | null;
+}
+
+/** What a reconciliation run records when it ends (see {@link TransactionStore.recordReconcileRun}). */
+export interface ReconcileRunRecord {
+  run: ReconcileRun;
+  /** When the provider's next scheduled run is due. */
+  nextRunAt: Date;
+  /** A complete run's new watermark; the stored one only ever moves later. Absent: unchanged. */
+  watermark?: Date;
+  /**
+   * A complete run's mismatches: the kept ones (at most `MAX_KEPT_MISMATCHES`, the largest) and how
+   * many it found in all. They replace the provider's previous ones. Absent: left as they are (a
+   * failed run, or a provider without a state check).
+   */
+  mismatches?: { kept: readonly PaymentMismatch[]; count: number };
 }
 
 /**
@@ -137,4 +160,37 @@ export interface TransactionStore {
    * requeued by an earlier call that fails again meanwhile is not taken twice.
    */
   requeueFailed(selection: RetrySelection, failedBefore: Date, limit: number): Promise<DueTransaction[]>;
+
+  /**
+   * Takes `provider`'s reconciliation lease for `owner` until now + `leaseMs`, in one conditional
+   * statement (creating the provider's row on first use): only when no lease is held or the one
+   * held has expired (its holder crashed), and, with `whenDue`, only once the provider's next run
+   * is due. Null when not taken. Two processes asking at once never both get it.
+   */
+  takeReconcileLease(
+    provider: Provider,
+    owner: string,
+    leaseMs: number,
+    options: { whenDue: boolean },
+  ): Promise<ReconcileLease | null>;
+
+  /** Extends the lease while `owner` still holds it; false when it was lost (expired and taken). */
+  renewReconcileLease(provider: Provider, owner: string, leaseMs: number): Promise<boolean>;
+
+  /** Gives the lease up without recording a run (shutdown), if `owner` still holds it. */
+  releaseReconcileLease(provider: Provider, owner: string): Promise<void>;
+
+  /**
+   * Records a run's end and releases the lease, atomically and only while `owner` holds the lease:
+   * the run becomes the provider's latest, the watermark moves (later only) and the mismatches are
+   * replaced when given. A completed run (no error) resets the failure count and sets the last
+   * success; a failed one adds to the count. False, recording nothing, when the lease was lost.
+   */
+  recordReconcileRun(owner: string, record: ReconcileRunRecord): Promise<boolean>;
+
+  /** Each provider's reconciliation status, for every provider that has had a lease; by provider. */
+  reconcileStatuses(): Promise<ReconcileStatus[]>;
+
+  /** The kept mismatches of every provider, largest amount first (see `compareMismatches`), at most `limit`. */
+  listMismatches(limit: number): Promise<PaymentMismatch[]>;
 }

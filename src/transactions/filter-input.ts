@@ -1,4 +1,9 @@
-import { TRANSACTION_STATUSES, type TransactionStatus } from '../domain/transaction.js';
+import {
+  RECEIVED_VIA,
+  type ReceivedVia,
+  TRANSACTION_STATUSES,
+  type TransactionStatus,
+} from '../domain/transaction.js';
 import type { TransactionFilter } from '../domain/transaction-query.js';
 
 /** A filter as an operator writes it: the HTTP query's (or JSON body's) names, every value text. */
@@ -9,6 +14,7 @@ export interface FilterInput {
   payment_id?: string;
   created_after?: string;
   created_before?: string;
+  received_via?: string;
 }
 
 /** Why one field was refused, in the terms of a FastAPI field error. */
@@ -92,6 +98,13 @@ export function parseFilterInput(
   if (input.provider !== undefined) {
     if (providers.includes(input.provider)) filter.provider = input.provider;
     else problems.push({ field: 'provider', msg: `Input should be ${oneOf(providers)}`, type: 'enum' });
+  }
+  if (input.received_via !== undefined) {
+    if ((RECEIVED_VIA as readonly string[]).includes(input.received_via)) {
+      filter.receivedVia = input.received_via as ReceivedVia;
+    } else {
+      problems.push({ field: 'received_via', msg: `Input should be ${oneOf(RECEIVED_VIA)}`, type: 'enum' });
+    }
   }
   for (const [field, key] of [
     ['event_type', 'eventType'],

@@ -22,5 +22,6 @@ export function toTransactionView(record: TransactionSummary): TransactionView {
     attempts: record.attempts,
     last_error: record.lastError,
     delivery_id: record.deliveryId,
+    received_via: record.receivedVia,
   };
 }

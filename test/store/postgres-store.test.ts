@@ -279,3 +279,55 @@ test('postgres store: a schema of the previous release loses the provider CHECK,
   );
   assert.ok(!rows.some((r) => r.conname === 'transactions_provider_check'));
 });
+
+test('postgres store: a schema of the release before reconciliation gains received_via in place: its rows read webhook', {
+  skip,
+}, async (t) => {
+  const schema = freshSchema(t);
+  const quoted = `"${schema.name}"`;
+  // Every migration before the one that adds received_via: the previous release's schema.
+  const mine = POSTGRES_MIGRATIONS.findIndex((m) => m.sql.includes('ADD COLUMN received_via'));
+  assert.ok(mine > 0);
+  await adminPool().query(`CREATE SCHEMA ${quoted}`);
+  await adminPool().query(
+    `CREATE TABLE ${quoted}.schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL)`,
+  );
+  for (const migration of POSTGRES_MIGRATIONS.slice(0, mine)) {
+    await adminPool().query(`SET search_path TO ${quoted}; ${migration.sql}; RESET search_path;`);
+    await adminPool().query(`INSERT INTO ${quoted}.schema_migrations VALUES ($1, $2, now())`, [
+      migration.version,
+      migration.name,
+    ]);
+  }
+  const start = Date.now() - 10_000;
+  for (let i = 0; i < 3; i++) {
+    await adminPool().query(
+      `INSERT INTO ${quoted}.transactions (transaction_id, status, created_at, updated_at, available_at, payload, provider)
+       VALUES ($1, 'PROCESSED', $2, $2, $2, '{}', 'stripe')`,
+      [`evt_old_${i}`, new Date(start + i)],
+    );
+  }
+  const store = schema.newStore();
+  await store.ready();
+  assert.equal((await store.get('evt_old_0'))?.receivedVia, 'webhook');
+  assert.deepEqual(
+    (await store.list({ filter: { receivedVia: 'webhook' }, limit: 10 })).map((r) => r.transactionId),
+    ['evt_old_2', 'evt_old_1', 'evt_old_0'],
+  );
+  assert.deepEqual(await store.list({ filter: { receivedVia: 'reconciliation' }, limit: 10 }), []);
+  const recovered = newTransaction({ provider: 'stripe', receivedVia: 'reconciliation' });
+  await store.insertMany([recovered]);
+  assert.deepEqual(
+    (await store.list({ filter: { receivedVia: 'reconciliation' }, limit: 10 })).map((r) => r.transactionId),
+    [recovered.transactionId],
+  );
+  assert.ok(await store.takeReconcileLease('stripe', 'w', 60_000, { whenDue: true }));
+  // The column was added with a constant default: the catalog holds the value, no row was rewritten.
+  const { rows } = await adminPool().query<{ atthasmissing: boolean }>(
+    `SELECT a.atthasmissing FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
+       JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE n.nspname = $1 AND c.relname = 'transactions' AND a.attname = 'received_via'`,
+    [schema.name],
+  );
+  assert.equal(rows[0]?.atthasmissing, true);
+});

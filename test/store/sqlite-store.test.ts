@@ -127,3 +127,57 @@ test('sqlite store: a file at version 2 starts counting PROCESSED from the rows 
     ['txn_v2_4', 'txn_v2_3'],
   );
 });
+
+test('sqlite store: a file of the release before reconciliation gains received_via in place: its rows read webhook', async (t) => {
+  const path = join(tempDir(t), 'previous.db');
+  const previous = new Database(path);
+  // Every migration before the one that adds received_via: the previous release's schema.
+  const mine = SQLITE_MIGRATIONS.findIndex(
+    (m) => typeof m === 'string' && m.includes('ADD COLUMN received_via'),
+  );
+  assert.ok(mine > 0);
+  for (const migration of SQLITE_MIGRATIONS.slice(0, mine)) applySqliteMigration(previous, migration);
+  previous.pragma(`user_version = ${mine}`);
+  const insert = previous.prepare(
+    `INSERT INTO transactions (transaction_id, status, created_at, updated_at, available_at, payload, provider)
+     VALUES (?, 'PROCESSED', ?, ?, ?, '{}', 'stripe')`,
+  );
+  const start = Date.now() - 10_000;
+  for (let i = 0; i < 3; i++) insert.run(`evt_old_${i}`, start + i, start + i, start + i);
+  const rowids = previous.prepare('SELECT rowid, transaction_id FROM transactions ORDER BY rowid').all();
+  previous.close();
+
+  const store = new SqliteStore({ path, synchronous: 'NORMAL' });
+  await store.ready();
+  t.after(() => store.close());
+  assert.equal((await store.get('evt_old_0'))?.receivedVia, 'webhook');
+  assert.deepEqual(
+    (await store.list({ filter: { receivedVia: 'webhook' }, limit: 10 })).map((r) => r.transactionId),
+    ['evt_old_2', 'evt_old_1', 'evt_old_0'],
+  );
+  assert.deepEqual(await store.list({ filter: { receivedVia: 'reconciliation' }, limit: 10 }), []);
+  const recovered = newTransaction({ provider: 'stripe', receivedVia: 'reconciliation' });
+  await store.insertMany([recovered]);
+  assert.deepEqual(
+    (await store.list({ filter: { receivedVia: 'reconciliation' }, limit: 10 })).map((r) => r.transactionId),
+    [recovered.transactionId],
+  );
+  assert.ok(await store.takeReconcileLease('stripe', 'w', 60_000, { whenDue: true }));
+  await store.close();
+
+  const after = new Database(path, { readonly: true });
+  t.after(() => after.close());
+  assert.equal(after.pragma('user_version', { simple: true }), SQLITE_MIGRATIONS.length);
+  assert.deepEqual(
+    after.prepare('SELECT rowid, transaction_id FROM transactions WHERE rowid <= 3 ORDER BY rowid').all(),
+    rowids,
+  );
+  // The list's reconciliation filter reads the partial index, in the list's order.
+  const plan = after
+    .prepare(
+      `EXPLAIN QUERY PLAN SELECT transaction_id FROM transactions WHERE received_via = ?
+        ORDER BY created_at DESC, transaction_id DESC LIMIT 50`,
+    )
+    .all('reconciliation') as { detail: string }[];
+  assert.match(plan.map((p) => p.detail).join('; '), /transactions_reconciled/);
+});

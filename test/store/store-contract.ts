@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { type TestContext, test } from 'node:test';
+import type { ReconcileRun } from '../../src/domain/reconciliation.js';
 import type { NewTransaction } from '../../src/domain/transaction.js';
 import {
   compareListOrder,
@@ -613,6 +614,237 @@ export function storeContract(
     );
     assert.deepEqual(await store.requeueFailed(named, new Date(), 500), [], 'repeating finds nothing left');
     assert.ok(await store.claim(failedPlain[0]!.transactionId, 'w', 60_000), 'a requeued row is claimable');
+  });
+
+  it('stores how each event arrived, and lists, pages and counts by it', async (_t, store) => {
+    const t0 = Date.now() - 100_000;
+    const at = (s: number) => new Date(t0 + s * 1000);
+    const delivered = newTransaction({ receivedAt: at(1), provider: 'stripe' });
+    const recovered = Array.from({ length: 5 }, (_, i) =>
+      newTransaction({ receivedAt: at(2 + i), provider: 'stripe', receivedVia: 'reconciliation' }),
+    );
+    const plain = newTransaction({ receivedAt: at(10) });
+    const outcomes = await store.insertMany([delivered, ...recovered, plain]);
+    assert.deepEqual(
+      outcomes.map((o) => o.record.receivedVia),
+      ['webhook', ...recovered.map(() => 'reconciliation'), 'webhook'],
+    );
+    assert.equal((await store.get(delivered.transactionId))?.receivedVia, 'webhook');
+    assert.equal((await store.get(recovered[0]!.transactionId))?.receivedVia, 'reconciliation');
+    // A repeat of a recovered event arriving as a webhook changes nothing: the first stays.
+    const [again] = await store.insertMany([{ ...recovered[0]!, receivedVia: 'webhook' }]);
+    assert.equal(again?.inserted, false);
+    assert.equal(again?.record.receivedVia, 'reconciliation');
+
+    const pages = await pagesOf(store, { receivedVia: 'reconciliation' }, 2);
+    assert.deepEqual(pages.flat(), sortedIds(recovered));
+    assert.deepEqual(
+      pages.map((p) => p.length),
+      [2, 2, 1],
+    );
+    const [row] = await store.list({ filter: { receivedVia: 'reconciliation' }, limit: 1 });
+    assert.equal(row?.receivedVia, 'reconciliation');
+    assert.deepEqual(
+      (await pagesOf(store, { receivedVia: 'webhook' }, 10)).flat(),
+      sortedIds([delivered, plain]),
+    );
+    assert.deepEqual((await pagesOf(store, { receivedVia: 'webhook', provider: 'stripe' }, 10)).flat(), [
+      delivered.transactionId,
+    ]);
+    await failTransaction(store, recovered[1]!.transactionId);
+    await failTransaction(store, delivered.transactionId);
+    const selection = { kind: 'filter', filter: { receivedVia: 'reconciliation' } } as const;
+    assert.equal(await store.countFailed(selection), 1);
+    assert.deepEqual(
+      (await store.requeueFailed(selection, new Date(), 10)).map((r) => r.transactionId),
+      [recovered[1]!.transactionId],
+    );
+  });
+
+  it("gives a provider's reconciliation lease to one of many concurrent takers, per provider", async (_t, store) => {
+    const owners = Array.from({ length: 8 }, (_, i) => `worker-${i}`);
+    const taken = await Promise.all(
+      owners.map((owner) => store.takeReconcileLease('stripe', owner, 60_000, { whenDue: true })),
+    );
+    assert.equal(taken.filter((l) => l !== null).length, 1);
+    assert.deepEqual(
+      taken.find((l) => l !== null),
+      { watermark: null },
+    );
+    const holder = owners[taken.findIndex((l) => l !== null)]!;
+    assert.equal(await store.takeReconcileLease('stripe', 'late', 60_000, { whenDue: false }), null);
+    assert.ok(await store.takeReconcileLease('razorpay', 'late', 60_000, { whenDue: true }));
+    assert.equal(await store.renewReconcileLease('stripe', 'late', 60_000), false);
+    assert.equal(await store.renewReconcileLease('stripe', holder, 60_000), true);
+    await store.releaseReconcileLease('stripe', 'late');
+    assert.equal(await store.takeReconcileLease('stripe', 'late', 60_000, { whenDue: false }), null);
+    await store.releaseReconcileLease('stripe', holder);
+    assert.ok(
+      await store.takeReconcileLease('stripe', 'late', 60_000, { whenDue: true }),
+      'free once released',
+    );
+    assert.deepEqual(
+      (await store.reconcileStatuses()).map((s) => [s.provider, s.lastRun]),
+      [
+        ['razorpay', null],
+        ['stripe', null],
+      ],
+    );
+  });
+
+  it("lets another take a crashed holder's expired lease; the old holder can then neither renew nor record", async (_t, store) => {
+    assert.ok(await store.takeReconcileLease('stripe', 'crashed', 30, { whenDue: true }));
+    const lease = await waitFor(
+      () => store.takeReconcileLease('stripe', 'rescuer', 60_000, { whenDue: true }),
+      {
+        message: 'the expired lease taken',
+      },
+    );
+    assert.deepEqual(lease, { watermark: null });
+    assert.equal(await store.renewReconcileLease('stripe', 'crashed', 60_000), false);
+    const now = new Date();
+    const run = {
+      provider: 'stripe',
+      startedAt: now,
+      finishedAt: now,
+      checked: 1,
+      recovered: 1,
+      mismatches: 0,
+      error: null,
+    } as const;
+    assert.equal(await store.recordReconcileRun('crashed', { run, nextRunAt: now, watermark: now }), false);
+    assert.equal((await store.reconcileStatuses())[0]?.lastRun, null, 'nothing recorded for the old holder');
+    assert.equal(await store.recordReconcileRun('rescuer', { run, nextRunAt: now, watermark: now }), true);
+    assert.equal((await store.reconcileStatuses())[0]?.watermark?.getTime(), now.getTime());
+  });
+
+  it('runs a provider again only once due, unless asked to run now', async (_t, store) => {
+    assert.ok(await store.takeReconcileLease('razorpay', 'a', 60_000, { whenDue: true }));
+    const now = new Date();
+    const run = {
+      provider: 'razorpay',
+      startedAt: now,
+      finishedAt: now,
+      checked: 0,
+      recovered: 0,
+      mismatches: 0,
+      error: null,
+    } as const;
+    assert.ok(await store.recordReconcileRun('a', { run, nextRunAt: new Date(now.getTime() + 3_600_000) }));
+    assert.equal(await store.takeReconcileLease('razorpay', 'b', 60_000, { whenDue: true }), null);
+    assert.ok(await store.takeReconcileLease('razorpay', 'b', 60_000, { whenDue: false }));
+    assert.ok(await store.recordReconcileRun('b', { run, nextRunAt: new Date(now.getTime() - 1) }));
+    assert.ok(await store.takeReconcileLease('razorpay', 'c', 60_000, { whenDue: true }), 'due again');
+  });
+
+  it('records runs: the watermark only moves later, mismatches are replaced by complete runs, failures counted', async (_t, store) => {
+    const t0 = Date.now() - 3_600_000;
+    const at = (s: number) => new Date(t0 + s * 1000);
+    const mismatch = (paymentId: string, amount: number, provider: 'razorpay' | 'stripe' = 'razorpay') => ({
+      provider,
+      paymentId,
+      providerStatus: 'captured' as const,
+      derivedStatus: null,
+      amount,
+      currency: 'INR',
+      createdAt: at(0),
+    });
+    const run = (s: number, fields: Partial<ReconcileRun> = {}): ReconcileRun => ({
+      provider: 'razorpay',
+      startedAt: at(s),
+      finishedAt: at(s + 1),
+      checked: 30,
+      recovered: 0,
+      mismatches: 0,
+      error: null,
+      ...fields,
+    });
+    const take = async (provider: 'razorpay' | 'stripe' = 'razorpay') => {
+      const lease = await store.takeReconcileLease(provider, 'w', 60_000, { whenDue: false });
+      assert.ok(lease);
+      return lease;
+    };
+    const status = async (provider = 'razorpay') =>
+      (await store.reconcileStatuses()).find((s) => s.provider === provider)!;
+
+    await take();
+    const first = run(10, { mismatches: 7 });
+    assert.ok(
+      await store.recordReconcileRun('w', {
+        run: first,
+        nextRunAt: at(20),
+        watermark: at(5),
+        mismatches: { kept: [mismatch('pay_small', 100), mismatch('pay_large', 90_000)], count: 7 },
+      }),
+    );
+    assert.deepEqual(await status(), {
+      provider: 'razorpay',
+      lastRun: first,
+      lastSuccessAt: first.finishedAt,
+      consecutiveFailures: 0,
+      mismatchCount: 7,
+      watermark: at(5),
+    });
+    assert.deepEqual(
+      (await store.listMismatches(500)).map((m) => [m.paymentId, m.amount]),
+      [
+        ['pay_large', 90_000],
+        ['pay_small', 100],
+      ],
+    );
+    assert.deepEqual((await store.listMismatches(500))[0], mismatch('pay_large', 90_000));
+
+    assert.deepEqual(await take(), { watermark: at(5) });
+    const failed = run(30, { mismatches: 2, error: 'Razorpay answered HTTP 500' });
+    assert.ok(await store.recordReconcileRun('w', { run: failed, nextRunAt: at(40) }));
+    const afterFailure = await status();
+    assert.deepEqual(afterFailure.lastRun, failed);
+    assert.equal(afterFailure.lastSuccessAt?.getTime(), first.finishedAt.getTime());
+    assert.equal(afterFailure.consecutiveFailures, 1);
+    assert.equal(afterFailure.mismatchCount, 7, 'a failed run leaves the complete one in place');
+    assert.equal((await store.listMismatches(500)).length, 2);
+    await take();
+    assert.ok(await store.recordReconcileRun('w', { run: run(50, { error: 'again' }), nextRunAt: at(60) }));
+    assert.equal((await status()).consecutiveFailures, 2);
+
+    await take();
+    const complete = run(70, { mismatches: 1 });
+    assert.ok(
+      await store.recordReconcileRun('w', {
+        run: complete,
+        nextRunAt: at(80),
+        watermark: at(1),
+        mismatches: { kept: [mismatch('pay_new', 500)], count: 1 },
+      }),
+    );
+    const afterComplete = await status();
+    assert.equal(afterComplete.watermark?.getTime(), at(5).getTime(), 'never moved earlier');
+    assert.equal(afterComplete.consecutiveFailures, 0);
+    assert.equal(afterComplete.lastSuccessAt?.getTime(), complete.finishedAt.getTime());
+    assert.equal(afterComplete.mismatchCount, 1);
+
+    // Each provider's mismatches are its own; the list merges them, largest first, up to the limit.
+    await take('stripe');
+    assert.ok(
+      await store.recordReconcileRun('w', {
+        run: run(90, { provider: 'stripe', mismatches: 2 }),
+        nextRunAt: at(100),
+        mismatches: { kept: [mismatch('pi_a', 700, 'stripe'), mismatch('pi_b', 500, 'stripe')], count: 2 },
+      }),
+    );
+    assert.deepEqual(
+      (await store.listMismatches(500)).map((m) => `${m.provider}:${m.paymentId}`),
+      ['stripe:pi_a', 'razorpay:pay_new', 'stripe:pi_b'],
+    );
+    assert.deepEqual(
+      (await store.listMismatches(2)).map((m) => m.paymentId),
+      ['pi_a', 'pay_new'],
+    );
+    assert.deepEqual(
+      (await store.reconcileStatuses()).map((s) => s.provider),
+      ['razorpay', 'stripe'],
+    );
+    assert.equal((await status('stripe')).watermark, null);
   });
 
   it('answers ping, and tolerates ready and close twice', async (_t, store) => {

@@ -15,6 +15,7 @@ export interface TransactionView {
   attempts: number;
   last_error: string | null;
   delivery_id: string | null;
+  received_via: 'webhook' | 'reconciliation';
 }
 
 export interface TransactionPage {
@@ -30,6 +31,28 @@ export interface StatsView {
   failed_last_hour: number;
   by_provider: Record<string, Record<string, number>>;
   as_of: string;
+}
+
+/** `GET /v1/reconciliation`. */
+export interface ReconciliationView {
+  runs: {
+    provider: string;
+    started_at: string;
+    finished_at: string;
+    checked: number;
+    recovered: number;
+    mismatches: number;
+    error: string | null;
+  }[];
+  mismatches: {
+    provider: string;
+    payment_id: string;
+    provider_status: string | null;
+    derived_status: string | null;
+    amount: number;
+    currency: string | null;
+    created_at: string;
+  }[];
 }
 
 /** The dashboard's own settings, served beside it without a key. */

@@ -15,6 +15,7 @@ import {
   type TransactionView,
 } from './api-client.js';
 import { byId, el, formatAge, timeElement } from './dom.js';
+import { refreshReconciliation } from './reconciliation-panel.js';
 
 const STATUSES = ['RECEIVED', 'PROCESSING', 'PROCESSED', 'FAILED'] as const;
 
@@ -52,8 +53,20 @@ function askForKey(message = ''): void {
   byId<HTMLInputElement>('api-key').focus();
 }
 
+/** The reconciliation panel's one action: list a payment's events. */
+const reconciliationActions = {
+  showPayment(paymentId: string): void {
+    const form = byId<HTMLFormElement>('filter-form');
+    form.reset();
+    byId<HTMLInputElement>('f-payment-id').value = paymentId;
+    form.requestSubmit();
+    byId('transactions-heading').focus();
+  },
+};
+
 async function enter(config: DashboardConfig): Promise<void> {
   await refreshStats();
+  await refreshReconciliation(reconciliationActions);
   byId('key-section').hidden = true;
   byId('app').hidden = false;
   const connection = byId('connection');
@@ -71,6 +84,7 @@ async function enter(config: DashboardConfig): Promise<void> {
   refreshTimer = setInterval(
     guarded(byId('list-error'), async () => {
       await refreshStats();
+      await refreshReconciliation(reconciliationActions);
       if (view.detailId) await showDetail(view.detailId, false);
     }),
     config.refresh_seconds * 1000,
@@ -180,6 +194,7 @@ function row(t: TransactionView): HTMLTableRowElement {
     el('td', {}, el('span', { text: t.status, className: `status status-${t.status}` })),
     el('td', { text: t.provider ?? '–' }),
     el('td', { text: t.event_type ?? '–' }),
+    el('td', { text: t.received_via }),
     el('td', {}, open),
     el('td', { text: String(t.attempts), className: 'num' }),
     el('td', { text: t.last_error ?? '', className: 'error-text' }),
@@ -215,6 +230,7 @@ async function showDetail(transactionId: string, focus: boolean): Promise<void> 
         : null,
     ),
     ...field('Delivery id', t.delivery_id),
+    ...field('Received via', t.received_via),
     ...field('Attempts', String(t.attempts)),
     ...field('Created', timeElement(t.created_at)),
     ...field('Processed', timeElement(t.processed_at)),

@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Provider, ProviderEvent } from '../../domain/provider-event.js';
 import type { IngestPipeline } from '../../ingest/ingest-pipeline.js';
+import { providerTransaction } from '../../ingest/provider-transaction.js';
 import type { ProviderDefinition } from '../../providers/provider-definition.js';
 import { enablingVariables, type ProviderRegistry } from '../../providers/provider-registry.js';
 import {
@@ -132,21 +133,9 @@ export const providerWebhookRoutes: FastifyPluginAsyncTypebox<ProviderWebhookRou
     const event: ProviderEvent = answering(() =>
       provider.toEvent(provider.parse ? provider.parse(text) : parseSignedJson(text), request.headers),
     );
-    const { inserted, record } = await ingest.accept({
-      transactionId: event.eventId,
-      sourceAccount: event.sourceAccount,
-      destinationAccount: event.destinationAccount,
-      amount: event.amount,
-      currency: event.currency,
-      provider: event.provider,
-      eventType: event.eventType,
-      paymentId: event.paymentId,
-      paymentStatus: event.paymentStatus,
-      payload: text,
-      deliveryId: null,
-      requestId: request.id,
-      receivedAt: new Date(),
-    });
+    const { inserted, record } = await ingest.accept(
+      providerTransaction(event, { payload: text, requestId: request.id, receivedAt: new Date() }),
+    );
     if (!inserted && record.provider !== event.provider) {
       // Event ids are random per provider, so this is a collision with another source's id, not a
       // re-delivery; the first record stands, as for any repeated id, and the operator should know.

@@ -1,7 +1,13 @@
 import { type Collection, Decimal128, type Filter, MongoBulkWriteError, MongoClient } from 'mongodb';
 import type { PaymentStatus } from '../../domain/payment-status.js';
 import type { Provider } from '../../domain/provider-event.js';
-import type { NewTransaction, TransactionRecord, TransactionStatus } from '../../domain/transaction.js';
+import type { PaymentMismatch, ReconcileStatus } from '../../domain/reconciliation.js';
+import type {
+  NewTransaction,
+  ReceivedVia,
+  TransactionRecord,
+  TransactionStatus,
+} from '../../domain/transaction.js';
 import type {
   KeysetPosition,
   RetrySelection,
@@ -17,6 +23,8 @@ import type {
   DueQuery,
   DueTransaction,
   InsertOutcome,
+  ReconcileLease,
+  ReconcileRunRecord,
   TransactionStore,
 } from '../transaction-store.js';
 
@@ -55,6 +63,60 @@ interface TransactionDocument {
   event_type?: string | null;
   payment_id?: string | null;
   payment_status?: PaymentStatus | null;
+  /** Absent on documents written before reconciliation existed: read as `webhook`. */
+  received_via?: ReceivedVia;
+}
+
+/** A provider's reconciliation: its lease, schedule, watermark and latest run. */
+interface ReconcileStateDocument {
+  provider: Provider;
+  lease_owner: string | null;
+  lease_expires_at: Date | null;
+  next_run_at: Date;
+  watermark: Date | null;
+  run_started_at: Date | null;
+  run_finished_at: Date | null;
+  run_checked: number | null;
+  run_recovered: number | null;
+  run_mismatches: number | null;
+  run_error: string | null;
+  last_success_at: Date | null;
+  consecutive_failures: number;
+  mismatch_count: number;
+}
+
+/** A payment whose state differs, as the last complete run of its provider found it. */
+interface MismatchDocument {
+  provider: Provider;
+  payment_id: string;
+  provider_status: PaymentStatus | null;
+  derived_status: PaymentStatus | null;
+  amount: number;
+  currency: string | null;
+  created_at: Date;
+}
+
+function toReconcileStatus(doc: ReconcileStateDocument): ReconcileStatus {
+  const finished = doc.run_finished_at ?? null;
+  return {
+    provider: doc.provider,
+    lastRun:
+      finished === null
+        ? null
+        : {
+            provider: doc.provider,
+            startedAt: doc.run_started_at ?? finished,
+            finishedAt: finished,
+            checked: doc.run_checked ?? 0,
+            recovered: doc.run_recovered ?? 0,
+            mismatches: doc.run_mismatches ?? 0,
+            error: doc.run_error ?? null,
+          },
+    lastSuccessAt: doc.last_success_at ?? null,
+    consecutiveFailures: doc.consecutive_failures ?? 0,
+    mismatchCount: doc.mismatch_count ?? 0,
+    watermark: doc.watermark ?? null,
+  };
 }
 
 const DUPLICATE_KEY = 11000;
@@ -94,6 +156,13 @@ function filterQuery(filter: TransactionFilter): Filter<TransactionDocument> {
   if (filter.provider !== undefined) query.provider = text(filter.provider, 'provider') as Provider;
   if (filter.eventType !== undefined) query.event_type = text(filter.eventType, 'eventType');
   if (filter.paymentId !== undefined) query.payment_id = text(filter.paymentId, 'paymentId');
+  if (filter.receivedVia !== undefined) {
+    // Documents from before reconciliation existed have no field, and arrived as webhooks.
+    query.received_via =
+      text(filter.receivedVia, 'receivedVia') === 'reconciliation'
+        ? 'reconciliation'
+        : { $ne: 'reconciliation' };
+  }
   if (filter.createdAfter !== undefined || filter.createdBefore !== undefined) {
     query.created_at = {
       ...(filter.createdAfter !== undefined ? { $gte: instant(filter.createdAfter, 'createdAfter') } : {}),
@@ -149,6 +218,7 @@ function toDocument(item: NewTransaction): TransactionDocument {
     event_type: nullableText(item.eventType, 'eventType'),
     payment_id: nullableText(item.paymentId, 'paymentId'),
     payment_status: nullableText(item.paymentStatus, 'paymentStatus') as PaymentStatus | null,
+    received_via: text(item.receivedVia ?? 'webhook', 'receivedVia') as ReceivedVia,
   };
 }
 
@@ -177,6 +247,7 @@ function toRecord(doc: TransactionDocument): TransactionRecord {
     lastError: doc.last_error ?? null,
     deliveryId: doc.delivery_id ?? null,
     requestId: doc.request_id ?? null,
+    receivedVia: doc.received_via ?? 'webhook',
     payload: doc.payload,
   };
 }
@@ -208,6 +279,8 @@ function duplicatePositions(error: unknown): Set<number> {
 export class MongoStore implements TransactionStore {
   #client: MongoClient | undefined;
   #collection: Collection<TransactionDocument> | undefined;
+  #reconcileState: Collection<ReconcileStateDocument> | undefined;
+  #mismatches: Collection<MismatchDocument> | undefined;
   #opening: Promise<void> | undefined;
 
   constructor(private readonly options: MongoStoreOptions) {}
@@ -254,9 +327,26 @@ export class MongoStore implements TransactionStore {
         { key: { provider: 1, created_at: 1, transaction_id: 1 }, name: 'list_provider' },
         { key: { event_type: 1, created_at: 1, transaction_id: 1 }, name: 'list_event_type' },
         { key: { updated_at: 1 }, name: 'failed_at', partialFilterExpression: { status: 'FAILED' } },
+        // Only the rare recovered events: the list's reconciliation filter reads it in its order.
+        {
+          key: { created_at: 1, transaction_id: 1 },
+          name: 'list_reconciled',
+          partialFilterExpression: { received_via: 'reconciliation' },
+        },
+      ]);
+      const db = client.db(this.options.database);
+      const writeConcern = { writeConcern: { w: 'majority' as const, journal: true } };
+      const reconcileState = db.collection<ReconcileStateDocument>('reconcile_state', writeConcern);
+      const mismatches = db.collection<MismatchDocument>('reconcile_mismatches', writeConcern);
+      await reconcileState.createIndex({ provider: 1 }, { name: 'provider_unique', unique: true });
+      await mismatches.createIndexes([
+        { key: { provider: 1, payment_id: 1 }, name: 'mismatch_unique', unique: true },
+        { key: { amount: -1, provider: 1, payment_id: 1 }, name: 'largest_first' },
       ]);
       this.#client = client;
       this.#collection = collection;
+      this.#reconcileState = reconcileState;
+      this.#mismatches = mismatches;
     } catch (error) {
       await client.close().catch(() => undefined);
       throw error;
@@ -268,6 +358,8 @@ export class MongoStore implements TransactionStore {
     const client = this.#client;
     this.#client = undefined;
     this.#collection = undefined;
+    this.#reconcileState = undefined;
+    this.#mismatches = undefined;
     await client?.close();
   }
 
@@ -605,5 +697,160 @@ export class MongoStore implements TransactionStore {
     return requeued
       .filter((doc) => doc !== null)
       .map((doc) => ({ transactionId: doc.transaction_id, attempts: doc.attempts }));
+  }
+
+  private get reconcileState(): Collection<ReconcileStateDocument> {
+    if (!this.#reconcileState) throw new Error('MongoStore used before ready()');
+    return this.#reconcileState;
+  }
+
+  private get mismatches(): Collection<MismatchDocument> {
+    if (!this.#mismatches) throw new Error('MongoStore used before ready()');
+    return this.#mismatches;
+  }
+
+  /**
+   * One conditional upsert: a free or expired lease (of a due run, when asked) is taken; when the
+   * provider's document exists but the condition fails, the upsert's insert collides with the
+   * unique index on `provider`, which means the lease is someone else's.
+   */
+  async takeReconcileLease(
+    provider: Provider,
+    owner: string,
+    leaseMs: number,
+    { whenDue }: { whenDue: boolean },
+  ): Promise<ReconcileLease | null> {
+    const now = new Date();
+    const until = new Date(now.getTime() + finite(leaseMs, 'leaseMs'));
+    const free: Filter<ReconcileStateDocument> = {
+      provider: text(provider, 'provider') as Provider,
+      $or: [{ lease_expires_at: null }, { lease_expires_at: { $lte: now } }],
+      ...(whenDue ? { next_run_at: { $lte: now } } : {}),
+    };
+    try {
+      const doc = await this.reconcileState.findOneAndUpdate(
+        free,
+        {
+          $set: { lease_owner: text(owner, 'owner'), lease_expires_at: until },
+          $setOnInsert: {
+            next_run_at: new Date(0),
+            watermark: null,
+            run_started_at: null,
+            run_finished_at: null,
+            run_checked: null,
+            run_recovered: null,
+            run_mismatches: null,
+            run_error: null,
+            last_success_at: null,
+            consecutive_failures: 0,
+            mismatch_count: 0,
+          },
+        },
+        { upsert: true, returnDocument: 'after', includeResultMetadata: false },
+      );
+      return doc ? { watermark: doc.watermark ?? null } : null;
+    } catch (error) {
+      if ((error as { code?: unknown }).code === DUPLICATE_KEY) return null;
+      throw error;
+    }
+  }
+
+  async renewReconcileLease(provider: Provider, owner: string, leaseMs: number): Promise<boolean> {
+    const { matchedCount } = await this.reconcileState.updateOne(
+      { provider: text(provider, 'provider') as Provider, lease_owner: text(owner, 'owner') },
+      { $set: { lease_expires_at: new Date(Date.now() + finite(leaseMs, 'leaseMs')) } },
+    );
+    return matchedCount === 1;
+  }
+
+  async releaseReconcileLease(provider: Provider, owner: string): Promise<void> {
+    await this.reconcileState.updateOne(
+      { provider: text(provider, 'provider') as Provider, lease_owner: text(owner, 'owner') },
+      { $set: { lease_owner: null, lease_expires_at: null } },
+    );
+  }
+
+  /**
+   * The state document is updated in one conditional statement; the mismatches are then replaced
+   * (deleted and inserted: MongoDB offers no multi-document transaction without a replica set). A
+   * reader in between may see the provider's list empty or partly written.
+   */
+  async recordReconcileRun(owner: string, record: ReconcileRunRecord): Promise<boolean> {
+    const { run, mismatches } = record;
+    const provider = text(run.provider, 'provider') as Provider;
+    const error = run.error === null ? null : text(run.error, 'error');
+    const finishedAt = instant(run.finishedAt, 'finishedAt');
+    const before = await this.reconcileState.findOneAndUpdate(
+      { provider, lease_owner: text(owner, 'owner') },
+      [
+        {
+          $set: {
+            lease_owner: null,
+            lease_expires_at: null,
+            next_run_at: instant(record.nextRunAt, 'nextRunAt'),
+            ...(record.watermark
+              ? {
+                  watermark: {
+                    $max: ['$watermark', { $literal: instant(record.watermark, 'watermark') }],
+                  },
+                }
+              : {}),
+            run_started_at: { $literal: instant(run.startedAt, 'startedAt') },
+            run_finished_at: { $literal: finishedAt },
+            run_checked: { $literal: finite(run.checked, 'checked') },
+            run_recovered: { $literal: finite(run.recovered, 'recovered') },
+            run_mismatches: { $literal: finite(run.mismatches, 'mismatches') },
+            run_error: { $literal: error },
+            last_success_at: error === null ? { $literal: finishedAt } : '$last_success_at',
+            consecutive_failures:
+              error === null ? { $literal: 0 } : { $add: [{ $ifNull: ['$consecutive_failures', 0] }, 1] },
+            ...(mismatches ? { mismatch_count: { $literal: finite(mismatches.count, 'count') } } : {}),
+          },
+        },
+      ],
+      { includeResultMetadata: false },
+    );
+    if (!before) return false;
+    if (mismatches) {
+      await this.mismatches.deleteMany({ provider });
+      if (mismatches.kept.length > 0) {
+        await this.mismatches.insertMany(
+          mismatches.kept.map((m) => ({
+            provider,
+            payment_id: text(m.paymentId, 'paymentId'),
+            provider_status: nullableText(m.providerStatus, 'providerStatus') as PaymentStatus | null,
+            derived_status: nullableText(m.derivedStatus, 'derivedStatus') as PaymentStatus | null,
+            amount: finite(m.amount, 'amount'),
+            currency: nullableText(m.currency, 'currency'),
+            created_at: instant(m.createdAt, 'createdAt'),
+          })),
+          { ordered: false },
+        );
+      }
+    }
+    return true;
+  }
+
+  async reconcileStatuses(): Promise<ReconcileStatus[]> {
+    const docs = await this.reconcileState.find({}, { sort: { provider: 1 } }).toArray();
+    return docs.map(toReconcileStatus);
+  }
+
+  async listMismatches(limit: number): Promise<PaymentMismatch[]> {
+    const count = Math.floor(finite(limit, 'limit'));
+    // limit(0) would mean "no limit" to MongoDB.
+    if (count <= 0) return [];
+    const docs = await this.mismatches
+      .find({}, { sort: { amount: -1, provider: 1, payment_id: 1 }, limit: count })
+      .toArray();
+    return docs.map((d) => ({
+      provider: d.provider,
+      paymentId: d.payment_id,
+      providerStatus: d.provider_status ?? null,
+      derivedStatus: d.derived_status ?? null,
+      amount: d.amount,
+      currency: d.currency ?? null,
+      createdAt: d.created_at,
+    }));
   }
 }

@@ -103,4 +103,54 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
       ALTER TABLE transactions DROP CONSTRAINT IF EXISTS transactions_provider_check;
     `,
   },
+  {
+    version: 5,
+    name: 'received via',
+    // A column with a constant default changes only the catalog (PostgreSQL 11 and later): existing
+    // rows read 'webhook' without being rewritten. The partial index holds only the rare recovered
+    // rows, so webhooks never pay for it; building it reads the table once, inside the migration's
+    // transaction (writes wait meanwhile): on a large table, build it CONCURRENTLY by hand first
+    // (same name) and this statement finds it.
+    sql: `
+      ALTER TABLE transactions ADD COLUMN received_via text NOT NULL DEFAULT 'webhook';
+      CREATE INDEX IF NOT EXISTS transactions_reconciled
+        ON transactions (created_at, transaction_id COLLATE "C") WHERE received_via = 'reconciliation';
+    `,
+  },
+  {
+    version: 6,
+    name: 'reconciliation',
+    // One row per provider: its lease (owner and expiry, taken with one conditional statement), when
+    // its next run is due, the Stripe watermark and the latest run; and the mismatches of each
+    // provider's last complete run, read largest amount first.
+    sql: `
+      CREATE TABLE reconcile_state (
+        provider             text PRIMARY KEY,
+        lease_owner          text,
+        lease_expires_at     timestamptz,
+        next_run_at          timestamptz NOT NULL DEFAULT '-infinity',
+        watermark            timestamptz,
+        run_started_at       timestamptz,
+        run_finished_at      timestamptz,
+        run_checked          integer,
+        run_recovered        integer,
+        run_mismatches       integer,
+        run_error            text,
+        last_success_at      timestamptz,
+        consecutive_failures integer NOT NULL DEFAULT 0,
+        mismatch_count       integer NOT NULL DEFAULT 0
+      );
+      CREATE TABLE reconcile_mismatches (
+        provider        text NOT NULL,
+        payment_id      text NOT NULL,
+        provider_status text,
+        derived_status  text,
+        amount          bigint NOT NULL,
+        currency        text,
+        created_at      timestamptz NOT NULL,
+        PRIMARY KEY (provider, payment_id)
+      );
+      CREATE INDEX reconcile_mismatches_amount ON reconcile_mismatches (amount DESC, provider, payment_id COLLATE "C");
+    `,
+  },
 ];

@@ -1,8 +1,10 @@
 import pg from 'pg';
 import type { PaymentStatus } from '../../domain/payment-status.js';
 import type { Provider } from '../../domain/provider-event.js';
+import type { PaymentMismatch, ReconcileStatus } from '../../domain/reconciliation.js';
 import {
   type NewTransaction,
+  type ReceivedVia,
   receivedRecord,
   type TransactionRecord,
   type TransactionStatus,
@@ -22,6 +24,8 @@ import type {
   DueQuery,
   DueTransaction,
   InsertOutcome,
+  ReconcileLease,
+  ReconcileRunRecord,
   TransactionStore,
 } from '../transaction-store.js';
 import { POSTGRES_MIGRATIONS } from './postgres-migrations.js';
@@ -75,6 +79,7 @@ const COLUMNS = [
   'event_type',
   'payment_id',
   'payment_status',
+  'received_via',
 ] as const;
 
 // Columns are listed rather than `*`, so a process still running older code keeps working while a
@@ -117,6 +122,7 @@ interface SummaryRow {
   event_type: string | null;
   payment_id: string | null;
   payment_status: PaymentStatus | null;
+  received_via: ReceivedVia;
 }
 
 interface Row extends SummaryRow {
@@ -151,8 +157,68 @@ function toSummary(row: SummaryRow): TransactionSummary {
     lastError: row.last_error,
     deliveryId: row.delivery_id,
     requestId: row.request_id,
+    receivedVia: row.received_via,
   };
 }
+
+/** A provider's row of `reconcile_state`. */
+interface ReconcileStateRow {
+  provider: Provider;
+  watermark: Date | null;
+  run_started_at: Date | null;
+  run_finished_at: Date | null;
+  run_checked: number | null;
+  run_recovered: number | null;
+  run_mismatches: number | null;
+  run_error: string | null;
+  last_success_at: Date | null;
+  consecutive_failures: number;
+  mismatch_count: number;
+}
+
+interface MismatchRow {
+  provider: Provider;
+  payment_id: string;
+  provider_status: PaymentStatus | null;
+  derived_status: PaymentStatus | null;
+  /** bigint arrives as a string. */
+  amount: string;
+  currency: string | null;
+  created_at: Date;
+}
+
+function toReconcileStatus(row: ReconcileStateRow): ReconcileStatus {
+  const finished = row.run_finished_at;
+  return {
+    provider: row.provider,
+    lastRun:
+      finished === null
+        ? null
+        : {
+            provider: row.provider,
+            startedAt: row.run_started_at ?? finished,
+            finishedAt: finished,
+            checked: row.run_checked ?? 0,
+            recovered: row.run_recovered ?? 0,
+            mismatches: row.run_mismatches ?? 0,
+            error: row.run_error,
+          },
+    lastSuccessAt: row.last_success_at,
+    consecutiveFailures: row.consecutive_failures,
+    mismatchCount: row.mismatch_count,
+    watermark: row.watermark,
+  };
+}
+
+const toMismatch = (row: MismatchRow): PaymentMismatch => ({
+  provider: row.provider,
+  paymentId: row.payment_id,
+  providerStatus: row.provider_status,
+  derivedStatus: row.derived_status,
+  amount: Number(row.amount),
+  currency: row.currency,
+  createdAt: row.created_at,
+});
 
 /** The schema name, validated and double-quoted for use in SQL text. */
 function quoteSchema(schema: string): string {
@@ -169,21 +235,22 @@ function statements(schema: string) {
      WHERE status IN ('RECEIVED', 'PROCESSING', 'FAILED') GROUP BY status, provider`;
   const leased = `transaction_id = $1 AND status = 'PROCESSING' AND lease_owner = $2`;
   return {
-    // unnest() keeps the statement at thirteen parameters whatever the batch size (the protocol
+    // unnest() keeps the statement at fourteen parameters whatever the batch size (the protocol
     // caps a statement at 65535), and the whole batch is still one atomic insert-if-absent. Rows go
     // in by id order: an insert waits on a concurrent uncommitted insert of the same id, so two
     // batches sharing ids in opposite orders would otherwise deadlock.
     insertMany: `
       INSERT INTO ${table} (transaction_id, source_account, destination_account, amount, currency, status,
                             created_at, updated_at, available_at, delivery_id, request_id, payload,
-                            provider, event_type, payment_id, payment_status)
+                            provider, event_type, payment_id, payment_status, received_via)
       SELECT id, source, destination, amount, currency, 'RECEIVED',
              received_at, received_at, received_at, delivery_id, request_id, payload,
-             provider, event_type, payment_id, payment_status
+             provider, event_type, payment_id, payment_status, received_via
         FROM unnest($1::text[], $2::text[], $3::text[], $4::numeric[], $5::text[], $6::timestamptz[],
-                    $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[])
+                    $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[],
+                    $14::text[])
              AS item (id, source, destination, amount, currency, received_at, delivery_id, request_id, payload,
-                      provider, event_type, payment_id, payment_status)
+                      provider, event_type, payment_id, payment_status, received_via)
        ORDER BY id
       ON CONFLICT (transaction_id) DO NOTHING
       RETURNING transaction_id`,
@@ -268,6 +335,41 @@ function statements(schema: string) {
              (SELECT coalesce(json_agg(g), '[]') FROM (${openCounts}) AS g) AS open,
              (SELECT min(created_at) FROM ${table} WHERE status = 'RECEIVED') AS oldest_received,
              (SELECT count(*) FROM ${table} WHERE status = 'FAILED' AND updated_at >= $1) AS recent_failures`,
+    // One statement: the row is created on first use, and an existing one is taken only when its
+    // lease is free or expired (and the run is due, when asked). Two takers never both win: the
+    // second waits for the first's row lock, then sees its lease.
+    takeReconcileLease: `
+      INSERT INTO ${schema}.reconcile_state AS s (provider, lease_owner, lease_expires_at) VALUES ($1, $2, $4)
+      ON CONFLICT (provider) DO UPDATE SET lease_owner = EXCLUDED.lease_owner, lease_expires_at = EXCLUDED.lease_expires_at
+       WHERE (s.lease_expires_at IS NULL OR s.lease_expires_at <= $3) AND (NOT $5 OR s.next_run_at <= $3)
+      RETURNING watermark`,
+    renewReconcileLease: `
+      UPDATE ${schema}.reconcile_state SET lease_expires_at = $3 WHERE provider = $1 AND lease_owner = $2`,
+    releaseReconcileLease: `
+      UPDATE ${schema}.reconcile_state SET lease_owner = NULL, lease_expires_at = NULL
+       WHERE provider = $1 AND lease_owner = $2`,
+    recordReconcileRun: `
+      UPDATE ${schema}.reconcile_state
+         SET lease_owner = NULL, lease_expires_at = NULL, next_run_at = $3,
+             watermark = GREATEST(watermark, $4::timestamptz),
+             run_started_at = $5, run_finished_at = $6, run_checked = $7, run_recovered = $8,
+             run_mismatches = $9, run_error = $10::text,
+             last_success_at = CASE WHEN $10::text IS NULL THEN $6 ELSE last_success_at END,
+             consecutive_failures = CASE WHEN $10::text IS NULL THEN 0 ELSE consecutive_failures + 1 END,
+             mismatch_count = coalesce($11::integer, mismatch_count)
+       WHERE provider = $1 AND lease_owner = $2`,
+    clearMismatches: `DELETE FROM ${schema}.reconcile_mismatches WHERE provider = $1`,
+    insertMismatches: `
+      INSERT INTO ${schema}.reconcile_mismatches
+             (provider, payment_id, provider_status, derived_status, amount, currency, created_at)
+      SELECT $1, payment_id, provider_status, derived_status, amount, currency, created_at
+        FROM unnest($2::text[], $3::text[], $4::text[], $5::bigint[], $6::text[], $7::timestamptz[])
+             AS m (payment_id, provider_status, derived_status, amount, currency, created_at)
+      ON CONFLICT (provider, payment_id) DO NOTHING`,
+    reconcileStatuses: `SELECT * FROM ${schema}.reconcile_state ORDER BY provider COLLATE "C"`,
+    listMismatches: `
+      SELECT * FROM ${schema}.reconcile_mismatches
+       ORDER BY amount DESC, provider, payment_id COLLATE "C" LIMIT $1`,
   };
 }
 
@@ -409,6 +511,7 @@ export class PostgresStore implements TransactionStore {
       batch.map((i) => i.eventType),
       batch.map((i) => i.paymentId),
       batch.map((i) => i.paymentStatus),
+      batch.map((i) => i.receivedVia ?? 'webhook'),
     ]);
     const records = new Map<string, TransactionRecord>();
     const inserted = new Set<string>();
@@ -588,5 +691,85 @@ export class PostgresStore implements TransactionStore {
       sql.params,
     );
     return rows.map((r) => ({ transactionId: r.transaction_id, attempts: r.attempts }));
+  }
+
+  async takeReconcileLease(
+    provider: Provider,
+    owner: string,
+    leaseMs: number,
+    { whenDue }: { whenDue: boolean },
+  ): Promise<ReconcileLease | null> {
+    const now = Date.now();
+    const { rows } = await this.pool.query<{ watermark: Date | null }>(this.#sql.takeReconcileLease, [
+      provider,
+      owner,
+      new Date(now),
+      new Date(now + leaseMs),
+      whenDue,
+    ]);
+    return rows[0] ? { watermark: rows[0].watermark } : null;
+  }
+
+  async renewReconcileLease(provider: Provider, owner: string, leaseMs: number): Promise<boolean> {
+    return this.changed(this.#sql.renewReconcileLease, [provider, owner, new Date(Date.now() + leaseMs)]);
+  }
+
+  async releaseReconcileLease(provider: Provider, owner: string): Promise<void> {
+    await this.pool.query(this.#sql.releaseReconcileLease, [provider, owner]);
+  }
+
+  async recordReconcileRun(owner: string, record: ReconcileRunRecord): Promise<boolean> {
+    const { run, mismatches } = record;
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      const { rowCount } = await client.query(this.#sql.recordReconcileRun, [
+        run.provider,
+        owner,
+        record.nextRunAt,
+        record.watermark ?? null,
+        run.startedAt,
+        run.finishedAt,
+        run.checked,
+        run.recovered,
+        run.mismatches,
+        run.error,
+        mismatches?.count ?? null,
+      ]);
+      if (rowCount !== 1) {
+        await client.query('ROLLBACK');
+        return false;
+      }
+      if (mismatches) {
+        const kept = mismatches.kept;
+        await client.query(this.#sql.clearMismatches, [run.provider]);
+        await client.query(this.#sql.insertMismatches, [
+          run.provider,
+          kept.map((m) => m.paymentId),
+          kept.map((m) => m.providerStatus),
+          kept.map((m) => m.derivedStatus),
+          kept.map((m) => String(m.amount)),
+          kept.map((m) => m.currency),
+          kept.map((m) => m.createdAt),
+        ]);
+      }
+      await client.query('COMMIT');
+      return true;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+
+  async reconcileStatuses(): Promise<ReconcileStatus[]> {
+    const { rows } = await this.pool.query<ReconcileStateRow>(this.#sql.reconcileStatuses);
+    return rows.map(toReconcileStatus);
+  }
+
+  async listMismatches(limit: number): Promise<PaymentMismatch[]> {
+    const { rows } = await this.pool.query<MismatchRow>(this.#sql.listMismatches, [limit]);
+    return rows.map(toMismatch);
   }
 }

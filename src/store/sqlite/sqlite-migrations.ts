@@ -164,4 +164,41 @@ export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
    INSERT INTO processed_count (id, n) SELECT 1, count(*) FROM transactions WHERE status = 'PROCESSED';`,
   // Providers are registered in code, not listed in the schema: adding one needs no migration.
   dropProviderCheck,
+  // How each event arrived. A column with a constant default is added to the schema alone (old rows
+  // read the default without being rewritten), so this is instant however large the table; the
+  // index holds only the rare recovered rows, so webhooks never pay for it and the list's filter on
+  // reconciliation reads it in the list's order. Building it reads the table once.
+  `ALTER TABLE transactions ADD COLUMN received_via TEXT NOT NULL DEFAULT 'webhook';
+   CREATE INDEX transactions_reconciled ON transactions (created_at, transaction_id)
+     WHERE received_via = 'reconciliation';`,
+  // Reconciliation: one row per provider holding its lease (owner and expiry, taken with one
+  // conditional statement), when its next run is due, the Stripe watermark and the latest run; and
+  // the mismatches of each provider's last complete run, read largest amount first.
+  `CREATE TABLE reconcile_state (
+     provider             TEXT PRIMARY KEY,
+     lease_owner          TEXT,
+     lease_expires_at     INTEGER,
+     next_run_at          INTEGER NOT NULL DEFAULT 0,
+     watermark            INTEGER,
+     run_started_at       INTEGER,
+     run_finished_at      INTEGER,
+     run_checked          INTEGER,
+     run_recovered        INTEGER,
+     run_mismatches       INTEGER,
+     run_error            TEXT,
+     last_success_at      INTEGER,
+     consecutive_failures INTEGER NOT NULL DEFAULT 0,
+     mismatch_count       INTEGER NOT NULL DEFAULT 0
+   );
+   CREATE TABLE reconcile_mismatches (
+     provider        TEXT NOT NULL,
+     payment_id      TEXT NOT NULL,
+     provider_status TEXT,
+     derived_status  TEXT,
+     amount          INTEGER NOT NULL,
+     currency        TEXT,
+     created_at      INTEGER NOT NULL,
+     PRIMARY KEY (provider, payment_id)
+   );
+   CREATE INDEX reconcile_mismatches_amount ON reconcile_mismatches (amount DESC, provider, payment_id);`,
 ];

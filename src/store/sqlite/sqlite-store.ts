@@ -3,8 +3,10 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { PaymentStatus } from '../../domain/payment-status.js';
 import type { Provider } from '../../domain/provider-event.js';
+import type { PaymentMismatch, ReconcileStatus } from '../../domain/reconciliation.js';
 import {
   type NewTransaction,
+  type ReceivedVia,
   receivedRecord,
   type TransactionRecord,
   type TransactionStatus,
@@ -23,6 +25,8 @@ import type {
   DueQuery,
   DueTransaction,
   InsertOutcome,
+  ReconcileLease,
+  ReconcileRunRecord,
   TransactionStore,
 } from '../transaction-store.js';
 import { applySqliteMigration, SQLITE_MIGRATIONS } from './sqlite-migrations.js';
@@ -80,6 +84,7 @@ interface SummaryRow {
   event_type: string | null;
   payment_id: string | null;
   payment_status: PaymentStatus | null;
+  received_via: ReceivedVia;
 }
 
 interface Row extends SummaryRow {
@@ -90,7 +95,7 @@ interface Row extends SummaryRow {
 const SUMMARY_COLUMNS =
   'transaction_id, source_account, destination_account, amount, currency, status, created_at, updated_at, ' +
   'processed_at, attempts, available_at, lease_owner, lease_expires_at, last_error, delivery_id, request_id, ' +
-  'provider, event_type, payment_id, payment_status';
+  'provider, event_type, payment_id, payment_status, received_via';
 
 /** Times are epoch milliseconds; ids compare as SQLite's BINARY collation does, byte by byte. */
 const SQLITE: SqlDialect = {
@@ -136,8 +141,67 @@ function toSummary(row: SummaryRow): TransactionSummary {
     lastError: row.last_error,
     deliveryId: row.delivery_id,
     requestId: row.request_id,
+    receivedVia: row.received_via,
   };
 }
+
+/** A provider's row of `reconcile_state`. */
+interface ReconcileStateRow {
+  provider: Provider;
+  watermark: number | null;
+  run_started_at: number | null;
+  run_finished_at: number | null;
+  run_checked: number | null;
+  run_recovered: number | null;
+  run_mismatches: number | null;
+  run_error: string | null;
+  last_success_at: number | null;
+  consecutive_failures: number;
+  mismatch_count: number;
+}
+
+interface MismatchRow {
+  provider: Provider;
+  payment_id: string;
+  provider_status: PaymentStatus | null;
+  derived_status: PaymentStatus | null;
+  amount: number;
+  currency: string | null;
+  created_at: number;
+}
+
+function toReconcileStatus(row: ReconcileStateRow): ReconcileStatus {
+  const finished = row.run_finished_at;
+  return {
+    provider: row.provider,
+    lastRun:
+      finished === null
+        ? null
+        : {
+            provider: row.provider,
+            startedAt: new Date(row.run_started_at ?? finished),
+            finishedAt: new Date(finished),
+            checked: row.run_checked ?? 0,
+            recovered: row.run_recovered ?? 0,
+            mismatches: row.run_mismatches ?? 0,
+            error: row.run_error,
+          },
+    lastSuccessAt: toDate(row.last_success_at),
+    consecutiveFailures: row.consecutive_failures,
+    mismatchCount: row.mismatch_count,
+    watermark: toDate(row.watermark),
+  };
+}
+
+const toMismatch = (row: MismatchRow): PaymentMismatch => ({
+  provider: row.provider,
+  paymentId: row.payment_id,
+  providerStatus: row.provider_status,
+  derivedStatus: row.derived_status,
+  amount: row.amount,
+  currency: row.currency,
+  createdAt: new Date(row.created_at),
+});
 
 const LEASED = `transaction_id = @id AND status = 'PROCESSING' AND lease_owner = @owner`;
 
@@ -278,12 +342,13 @@ export class SqliteStore implements TransactionStore {
           string | null,
           string | null,
           string | null,
+          string,
         ]
       >(
         `INSERT INTO transactions (transaction_id, source_account, destination_account, amount, currency, status,
            created_at, updated_at, available_at, delivery_id, request_id, payload,
-           provider, event_type, payment_id, payment_status)
-         VALUES (?, ?, ?, ?, ?, 'RECEIVED', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+           provider, event_type, payment_id, payment_status, received_via)
+         VALUES (?, ?, ?, ?, ?, 'RECEIVED', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (transaction_id) DO NOTHING`,
       ),
       get: db.prepare<[string], Row>('SELECT * FROM transactions WHERE transaction_id = ?'),
@@ -362,6 +427,51 @@ export class SqliteStore implements TransactionStore {
             WHERE status = 'FAILED' AND updated_at >= ?`,
         )
         .pluck(),
+      // One statement: the row is created on first use, and an existing one is taken only when its
+      // lease is free or expired (and the run is due, when asked), so two takers never both win.
+      takeReconcileLease: db.prepare<
+        { provider: string; owner: string; now: number; until: number; whenDue: number },
+        { watermark: number | null }
+      >(
+        `INSERT INTO reconcile_state (provider, lease_owner, lease_expires_at) VALUES (@provider, @owner, @until)
+         ON CONFLICT (provider) DO UPDATE
+            SET lease_owner = excluded.lease_owner, lease_expires_at = excluded.lease_expires_at
+          WHERE (reconcile_state.lease_expires_at IS NULL OR reconcile_state.lease_expires_at <= @now)
+            AND (@whenDue = 0 OR reconcile_state.next_run_at <= @now)
+         RETURNING watermark`,
+      ),
+      renewReconcileLease: db.prepare(
+        `UPDATE reconcile_state SET lease_expires_at = @until WHERE provider = @provider AND lease_owner = @owner`,
+      ),
+      releaseReconcileLease: db.prepare(
+        `UPDATE reconcile_state SET lease_owner = NULL, lease_expires_at = NULL
+          WHERE provider = @provider AND lease_owner = @owner`,
+      ),
+      recordReconcileRun: db.prepare(
+        `UPDATE reconcile_state
+            SET lease_owner = NULL, lease_expires_at = NULL, next_run_at = @nextRunAt,
+                watermark = CASE WHEN @watermark IS NULL THEN watermark
+                                 ELSE max(coalesce(watermark, @watermark), @watermark) END,
+                run_started_at = @startedAt, run_finished_at = @finishedAt, run_checked = @checked,
+                run_recovered = @recovered, run_mismatches = @mismatches, run_error = @error,
+                last_success_at = CASE WHEN @error IS NULL THEN @finishedAt ELSE last_success_at END,
+                consecutive_failures = CASE WHEN @error IS NULL THEN 0 ELSE consecutive_failures + 1 END,
+                mismatch_count = coalesce(@mismatchCount, mismatch_count)
+          WHERE provider = @provider AND lease_owner = @owner`,
+      ),
+      clearMismatches: db.prepare<[string]>('DELETE FROM reconcile_mismatches WHERE provider = ?'),
+      insertMismatch: db.prepare<
+        [string, string, string | null, string | null, number, string | null, number]
+      >(
+        `INSERT INTO reconcile_mismatches
+           (provider, payment_id, provider_status, derived_status, amount, currency, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (provider, payment_id) DO NOTHING`,
+      ),
+      reconcileStatuses: db.prepare<[], ReconcileStateRow>('SELECT * FROM reconcile_state ORDER BY provider'),
+      listMismatches: db.prepare<[number], MismatchRow>(
+        `SELECT * FROM reconcile_mismatches ORDER BY amount DESC, provider, payment_id LIMIT ?`,
+      ),
     };
   }
 
@@ -386,6 +496,7 @@ export class SqliteStore implements TransactionStore {
           item.eventType,
           item.paymentId,
           item.paymentStatus,
+          item.receivedVia ?? 'webhook',
         );
         if (changes === 1) return { inserted: true, record: receivedRecord(item) };
         return { inserted: false, record: toRecord(get.get(item.transactionId)!) };
@@ -569,5 +680,79 @@ export class SqliteStore implements TransactionStore {
       this.#prepared.set(text, statement);
     }
     return statement;
+  }
+
+  async takeReconcileLease(
+    provider: Provider,
+    owner: string,
+    leaseMs: number,
+    { whenDue }: { whenDue: boolean },
+  ): Promise<ReconcileLease | null> {
+    const now = Date.now();
+    const row = this.sql.takeReconcileLease.get({
+      provider,
+      owner,
+      now,
+      until: now + leaseMs,
+      whenDue: whenDue ? 1 : 0,
+    });
+    if (!row) return null;
+    await this.#durable();
+    return { watermark: toDate(row.watermark) };
+  }
+
+  async renewReconcileLease(provider: Provider, owner: string, leaseMs: number): Promise<boolean> {
+    const until = Date.now() + leaseMs;
+    return this.#changed(this.sql.renewReconcileLease.run({ provider, owner, until }).changes);
+  }
+
+  async releaseReconcileLease(provider: Provider, owner: string): Promise<void> {
+    await this.#changed(this.sql.releaseReconcileLease.run({ provider, owner }).changes);
+  }
+
+  async recordReconcileRun(owner: string, record: ReconcileRunRecord): Promise<boolean> {
+    const { run, mismatches } = record;
+    const { recordReconcileRun, clearMismatches, insertMismatch } = this.sql;
+    const recorded = this.#immediate(() => {
+      const { changes } = recordReconcileRun.run({
+        provider: run.provider,
+        owner,
+        nextRunAt: record.nextRunAt.getTime(),
+        watermark: record.watermark?.getTime() ?? null,
+        startedAt: run.startedAt.getTime(),
+        finishedAt: run.finishedAt.getTime(),
+        checked: run.checked,
+        recovered: run.recovered,
+        mismatches: run.mismatches,
+        error: run.error,
+        mismatchCount: mismatches?.count ?? null,
+      });
+      if (changes !== 1) return false;
+      if (mismatches) {
+        clearMismatches.run(run.provider);
+        for (const m of mismatches.kept) {
+          insertMismatch.run(
+            m.provider,
+            m.paymentId,
+            m.providerStatus,
+            m.derivedStatus,
+            m.amount,
+            m.currency,
+            m.createdAt.getTime(),
+          );
+        }
+      }
+      return true;
+    });
+    if (recorded) await this.#durable();
+    return recorded;
+  }
+
+  async reconcileStatuses(): Promise<ReconcileStatus[]> {
+    return this.sql.reconcileStatuses.all().map(toReconcileStatus);
+  }
+
+  async listMismatches(limit: number): Promise<PaymentMismatch[]> {
+    return this.sql.listMismatches.all(limit).map(toMismatch);
   }
 }

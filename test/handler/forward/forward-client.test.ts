@@ -51,6 +51,7 @@ test('a delivery is the transaction view plus the parsed payload, signed so the 
     attempts: 0,
     last_error: null,
     delivery_id: null,
+    received_via: 'webhook',
     payload: { transaction_id: 'txn.with.dots:1', amount: 19.99, currency: 'INR', note: 'extra' },
   });
   assert.ok(Math.abs(Number(delivery.timestamp) - Date.now() / 1000) < 5);

@@ -15,7 +15,11 @@ export interface WebhookEvent {
   /** In the currency's minor unit for a provider's event; the original contract's decimal otherwise. */
   readonly amount: number | null;
   readonly currency: string | null;
-  /** The body exactly as the sender posted it, parsed (on first read, then kept). */
+  /**
+   * The body exactly as the sender posted it, parsed (on first read, then kept): always a JSON
+   * object, or null once it was erased (`PAYLOAD_RETENTION_DAYS` or an erasure request), which only
+   * a FAILED transaction requeued afterwards can meet. The fields above stay.
+   */
   readonly payload: unknown;
 }
 
@@ -31,7 +35,7 @@ export function webhookEventOf(record: TransactionRecord): WebhookEvent {
     currency: record.currency,
     get payload() {
       // The stored payload is the body the API parsed as JSON when it arrived.
-      parsed ??= { value: JSON.parse(record.payload) as unknown };
+      parsed ??= { value: record.payload === null ? null : (JSON.parse(record.payload) as unknown) };
       return parsed.value;
     },
   };

@@ -99,3 +99,6 @@ export const StatsViewSchema = Type.Object({
 
 /** The raw payload: the body as received, sent as is (Fastify does not serialise a string again). */
 export const RawPayload = Type.String({ description: 'The webhook body exactly as received (JSON)' });
+
+/** The answer to an erasure: no content. */
+export const PayloadErased = Type.Null({ description: 'The payload is erased; the transaction stays' });

@@ -4,6 +4,7 @@ import { after, type TestContext, test } from 'node:test';
 import pg from 'pg';
 import { POSTGRES_MIGRATIONS } from '../../src/store/postgres/postgres-migrations.js';
 import { PostgresStore } from '../../src/store/postgres/postgres-store.js';
+import type { TransactionStore } from '../../src/store/transaction-store.js';
 import { newTransaction } from '../helpers/sample-transaction.js';
 import { skipUnlessReachable, TEST_DATABASE_URL } from '../helpers/services.js';
 import { storeContract } from './store-contract.js';
@@ -37,14 +38,26 @@ function freshSchema(t: TestContext) {
   return { name, newStore };
 }
 
+/** Which schema each contract test's store lives in, so a twin can open the same one. */
+const schemaOf = new WeakMap<TransactionStore, ReturnType<typeof freshSchema>>();
+
 storeContract(
   'postgres',
   async (t) => {
-    const store = freshSchema(t).newStore();
+    const schema = freshSchema(t);
+    const store = schema.newStore();
     await store.ready();
+    schemaOf.set(store, schema);
     return store;
   },
-  { skip },
+  {
+    skip,
+    openTwin: async (_t, store) => {
+      const twin = schemaOf.get(store)!.newStore();
+      await twin.ready();
+      return twin;
+    },
+  },
 );
 
 test('postgres store: migration versions are unique and increasing', () => {

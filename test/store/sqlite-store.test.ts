@@ -9,7 +9,15 @@ import { tempDir } from '../helpers/temp-dir.js';
 import { tempSqliteStore } from '../helpers/temp-sqlite-store.js';
 import { storeContract } from './store-contract.js';
 
-storeContract('sqlite', (t) => tempSqliteStore(t));
+storeContract('sqlite', (t) => tempSqliteStore(t), {
+  // Another process's connection to the same file.
+  openTwin: async (t, store) => {
+    const twin = new SqliteStore({ path: (store as SqliteStore).path, synchronous: 'FULL' });
+    await twin.ready();
+    t.after(() => twin.close());
+    return twin;
+  },
+});
 
 test('sqlite store: a duplicate is not answered before the row it found is synced', async (t) => {
   const store = await tempSqliteStore(t, 'FULL');

@@ -22,12 +22,13 @@ export function forwardMessageId(transactionId: string): string {
 /**
  * The message for `record`: the transaction as `GET /v1/transactions/{id}` shows it, with the
  * webhook the provider sent, parsed, under `payload`. Built from the API's own view, so fields the
- * view gains are forwarded too. The stored payload is the request body the API validated as JSON.
+ * view gains are forwarded too. The stored payload is the request body the API validated as JSON;
+ * `payload` is null once it was erased (a FAILED transaction requeued after its payload's retention).
  */
 export function forwardMessage(record: TransactionRecord): ForwardMessage {
   const body = JSON.stringify({
     ...toTransactionView(record),
-    payload: JSON.parse(record.payload) as unknown,
+    payload: record.payload === null ? null : (JSON.parse(record.payload) as unknown),
   });
   return { id: forwardMessageId(record.transactionId), body };
 }

@@ -175,6 +175,12 @@ export interface TransactionStore {
   /** Erases one finished transaction's payload on request, keeping its record (see {@link PayloadErasure}). */
   erasePayload(transactionId: string): Promise<PayloadErasure>;
 
+  /**
+   * Rows per retention batch that keep one batch short on this engine, where that is fewer than
+   * retention's own bound of 1,000 rows.
+   */
+  readonly retentionBatchSize?: number;
+
   /** How much space the store takes; absent where the engine cannot tell. */
   storageSize?(): Promise<StorageSize>;
 }

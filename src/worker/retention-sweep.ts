@@ -38,7 +38,10 @@ export interface RetentionSweepOptions {
   payloadMs: number | null;
   /** Time from the end of one run to the start of the next. */
   intervalMs: number;
-  /** Rows per statement or transaction; default and at most {@link MAX_RETENTION_BATCH}. */
+  /**
+   * Rows per statement or transaction; default the store's {@link TransactionStore.retentionBatchSize},
+   * else {@link MAX_RETENTION_BATCH}, and never more than that.
+   */
   batchSize?: number;
   /** Receives progress (per batch) and the end of each run. Must not throw and must return quickly. */
   onEvent?: (event: RetentionEvent) => void;
@@ -67,7 +70,10 @@ export class RetentionSweep {
 
   constructor(options: RetentionSweepOptions) {
     this.#options = options;
-    this.#batchSize = Math.min(options.batchSize ?? MAX_RETENTION_BATCH, MAX_RETENTION_BATCH);
+    this.#batchSize = Math.min(
+      options.batchSize ?? options.store.retentionBatchSize ?? MAX_RETENTION_BATCH,
+      MAX_RETENTION_BATCH,
+    );
   }
 
   /** Whether this sweep has anything to do: false when both retentions keep everything. */

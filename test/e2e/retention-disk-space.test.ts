@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { webhookBody } from '../helpers/sample-transaction.js';
-import { startTestRuntime } from '../helpers/test-runtime.js';
 import { tempDir } from '../helpers/temp-dir.js';
+import { startTestRuntime } from '../helpers/test-runtime.js';
 
 /** The whole run; the file is measured at its half-way point and through its second half. */
 const RUN_MS = 60_000;

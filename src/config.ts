@@ -222,9 +222,9 @@ function retentionFrom(env: Env) {
   const payloadDays = env.PAYLOAD_RETENTION_DAYS ?? recordDays;
   return {
     /** A finished transaction is deleted this long after its last change; null keeps it. */
-    recordMs: recordDays > 0 ? recordDays * DAY_MS : null,
+    recordMs: recordDays > 0 ? Math.round(recordDays * DAY_MS) : null,
     /** A finished transaction's payload is erased this long after its last change; null keeps it with its record. */
-    payloadMs: payloadDays > 0 ? payloadDays * DAY_MS : null,
+    payloadMs: payloadDays > 0 ? Math.round(payloadDays * DAY_MS) : null,
     /** Time between two retention runs of one worker process. */
     intervalMs: env.RETENTION_INTERVAL_SECONDS * 1000,
   };

@@ -200,7 +200,7 @@ export class ServiceMetrics {
     });
     this.#retentionLastRun = new Gauge({
       name: 'webhooks_retention_last_run_timestamp_seconds',
-      help: "When this process's retention last went through every expired transaction (unix seconds); absent until it has",
+      help: "When this process's retention last went through every expired transaction (unix seconds); 0 until it has",
       registers,
     });
     // Where the store can tell: SQLite's files, PostgreSQL's tables, MongoDB's collection.

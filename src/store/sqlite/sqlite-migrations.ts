@@ -5,7 +5,7 @@
  * schema (0.02 s). Two partial indexes hold only finished transactions, by their last change: what
  * retention deletes, and what still has a payload to erase; a completion adds its row to both at
  * their right-hand end, and RECEIVED and PROCESSING rows are in neither. The whole migration took
- * 1.3 s on a million rows.
+ * 1.3 s on a million rows (590 MB; 1.5 s with the store opening the file).
  */
 export const SQLITE_RETENTION_MIGRATION = `ALTER TABLE transactions ADD COLUMN payload_erased_at INTEGER;
    CREATE INDEX transactions_finished ON transactions (updated_at) WHERE status IN ('PROCESSED', 'FAILED');

@@ -127,6 +127,51 @@ export interface ReconcileRow {
   wallSeconds: number;
 }
 
+/** The retention run's store, sampled every 10 s. */
+export interface RetentionSample {
+  /** Seconds since the load began. */
+  second: number;
+  /** The database file's size. */
+  dbBytes: number;
+  /** Its WAL's size. */
+  walBytes: number;
+  /** Transactions stored (`GET /v1/stats` total). */
+  rows: number;
+}
+
+/** Retention on the embedded deployment: the file under steady load, and p99 while a backlog goes. */
+export interface RetentionResult {
+  rate: number;
+  /** RETENTION_DAYS of the runs with retention on, in seconds. */
+  retentionSeconds: number;
+  processDelaySeconds: number;
+  steady: {
+    seconds: number;
+    load: LoadResult;
+    samples: RetentionSample[];
+    /** How much the file grew in the second half of the run, against its size half-way. */
+    growthSecondHalfPercent: number;
+    walMaxBytes: number;
+  };
+  backlog: {
+    /** Rows seeded, nearly all finished and expired. */
+    rows: number;
+    loadSeconds: number;
+    /** The same rate on the same store with retention off. */
+    without: LoadResult;
+    /** With retention on, deleting the backlog meanwhile. */
+    with: LoadResult;
+    deletedDuringLoad: number;
+    deletedTotal: number;
+    /** Seconds from the start of the service until retention had gone through the backlog. */
+    clearedSeconds: number | null;
+    /** How long after the run the bench waited for that. */
+    clearWaitSeconds: number;
+    /** p99 with the backlog over p99 without (target at most 2). */
+    p99Ratio: number;
+  };
+}
+
 /** Everything one `npm run bench` measured, written to bench/results/latest.json. */
 export interface BenchResults {
   startedAt: string;
@@ -152,6 +197,8 @@ export interface BenchResults {
   operator?: OperatorRow[];
   /** One reconciliation pass over many listed events (absent from older results). */
   reconcile?: ReconcileRow[];
+  /** Retention's rows (absent from older results). */
+  retention?: RetentionResult;
   skipped: string[];
 }
 
@@ -171,6 +218,57 @@ function pushTable(lines: string[], header: string[], alignment: string, rows: s
   if (rows.length === 0) return;
   lines.push('', `| ${header.join(' | ')} |`, alignment);
   for (const row of rows) lines.push(`| ${row.join(' | ')} |`);
+}
+
+/** The retention rows: the file's size over time, then p99 without and with a backlog being deleted. */
+function renderRetention(lines: string[], r: RetentionResult): void {
+  const mb = (n: number) => `${(n / 1e6).toFixed(1)} MB`;
+  const s = r.steady;
+  lines.push(
+    '',
+    `Retention, embedded (SQLite FULL): ${f0(r.rate)} req/s of fresh ids for ${f0(s.seconds)} s with RETENTION_DAYS = ${r.retentionSeconds} s ` +
+      `(handler delay ${r.processDelaySeconds} s): ${f0(s.load.requestsPerSecond)} req/s served, p99 ${f1(s.load.latencyP99)} ms. ` +
+      `Database file by second: ${s.samples.map((x) => `${x.second} s ${mb(x.dbBytes)} (${f0(x.rows)} rows)`).join(', ')}; ` +
+      `second half ${s.growthSecondHalfPercent >= 0 ? '+' : ''}${f1(s.growthSecondHalfPercent)}% over its size half-way; WAL at most ${mb(s.walMaxBytes)}.`,
+  );
+  const b = r.backlog;
+  pushTable(
+    lines,
+    [
+      `Retention backlog, embedded (SQLite FULL), ${f0(r.rate)} req/s paced, fresh ids`,
+      'p50 ms',
+      'p99 ms',
+      'max ms',
+      'errors',
+      'rows deleted meanwhile',
+    ],
+    '|---|---:|---:|---:|---:|---:|',
+    [
+      [
+        `${f0(b.rows)} rows stored, retention off`,
+        f2(b.without.latencyP50),
+        f2(b.without.latencyP99),
+        f2(b.without.latencyMax),
+        f0(b.without.errors + b.without.non2xx),
+        '0',
+      ],
+      [
+        `the same rows expired and being deleted (RETENTION_DAYS = ${r.retentionSeconds} s)`,
+        f2(b.with.latencyP50),
+        f2(b.with.latencyP99),
+        f2(b.with.latencyMax),
+        f0(b.with.errors + b.with.non2xx),
+        f0(b.deletedDuringLoad),
+      ],
+    ],
+  );
+  lines.push(
+    '',
+    `p99 with the backlog being deleted over p99 without: ${f2(b.p99Ratio)} (target at most 2). ` +
+      (b.clearedSeconds === null
+        ? `The backlog was not gone ${f0(b.clearWaitSeconds)} s after the run (${f0(b.deletedTotal)} rows deleted).`
+        : `Retention went through the backlog (${f0(b.deletedTotal)} rows) ${f0(b.clearedSeconds)} s after the service started.`),
+  );
 }
 
 /** The Markdown report: conditions, ingest table, drain tables, soak line, skipped modes. */
@@ -305,6 +403,7 @@ export function renderMarkdown(results: BenchResults): string {
       f2(r.wallSeconds),
     ]),
   );
+  if (results.retention) renderRetention(lines, results.retention);
   for (const reason of results.skipped) lines.push('', `Skipped: ${reason}`);
   return `${lines.join('\n')}\n`;
 }

@@ -7,14 +7,16 @@
  *
  * Options: `--duration <s>` per load run (10), `--connections <n>` (32), `--soak` (a 5-minute soak;
  * default 30 s), `--soak-seconds <s>` (0 skips it), `--only <keys>` (comma-separated among
- * embedded, embedded-normal, postgres-redis, operator, reconcile), `--no-drain`, `--no-forward` (skips the forwarding
- * drain), `--forward-only` (only the forwarding drain rows), `--out <dir>` (bench/results),
- * `--client wrk` (closed-loop runs from wrk instead of autocannon; wrk must be on PATH),
- * `--operator-rows <n>` (transactions in the store of the operators' rows, 1,000,000; `--only
- * operator` runs only those rows), `--scenarios <keys>` (comma-separated among fresh, razorpay, payu,
- * sequential, duplicate, rate: only those of each deployment's load rows),
- * `--reconcile-events <n>` (events listed to the reconciliation
- * pass, 10,000; `--only reconcile` runs only that row).
+ * embedded, embedded-normal, postgres-redis, operator, reconcile, retention), `--no-drain`,
+ * `--no-forward` (skips the forwarding drain), `--forward-only` (only the forwarding drain rows),
+ * `--out <dir>` (bench/results), `--client wrk` (closed-loop runs from wrk instead of autocannon;
+ * wrk must be on PATH), `--operator-rows <n>` (transactions in the store of the operators' rows,
+ * 1,000,000; `--only operator` runs only those rows), `--scenarios <keys>` (comma-separated among
+ * fresh, razorpay, payu, sequential, duplicate, rate: only those of each deployment's load rows),
+ * `--reconcile-events <n>` (events listed to the reconciliation pass, 10,000; `--only reconcile`
+ * runs only that row), `--retention-seconds <s>` (the retention row's steady run, 240),
+ * `--retention-rows <n>` (its backlog, 1,000,000), `--retention-load-seconds <s>` (each backlog run,
+ * 30; `--only retention` runs only the retention rows).
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -56,6 +58,7 @@ import { type CpuPerRequest, startCpuMeter } from './cpu-usage.js';
 import type { LoadResult, LoadSpec } from './load-client.js';
 import { measurePostgresOperator, measureSqliteOperator } from './operator-bench.js';
 import { measureReconcile } from './reconcile-bench.js';
+import { measureRetention } from './retention-bench.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -72,6 +75,9 @@ const { values: args } = parseArgs({
     'operator-rows': { type: 'string', default: '1000000' },
     scenarios: { type: 'string' },
     'reconcile-events': { type: 'string', default: '10000' },
+    'retention-seconds': { type: 'string', default: '240' },
+    'retention-rows': { type: 'string', default: '1000000' },
+    'retention-load-seconds': { type: 'string', default: '30' },
   },
 });
 
@@ -555,6 +561,7 @@ async function main(): Promise<void> {
         'Peak RSS is the process high-water mark over all its runs; with a 30 s handler delay the in-process queue holds every job not yet started in memory.',
         "Operators' rows: the store is seeded directly with a month of transactions (45% Razorpay, 40% Stripe, 15% original contract; 1% FAILED, a RECEIVED and PROCESSING backlog among the newest), then one api process (API_KEYS set, no worker) answers each query 200 times, one request at a time after 20 unreported ones; a later page starts at a cursor spread over the older 90% of the table. PostgreSQL is VACUUM ANALYZEd after seeding, as autovacuum would; SQLite is not analysed (the service never runs ANALYZE).",
         "Reconciliation: a local stand-in of Stripe's events list in the bench process holds the events (Stripe's kept fixtures with fresh ids, created over two days); `cli reconcile --provider stripe` runs one pass in its own process on a fresh store, 100 events a page. 'Run s' is the run's own time as it records it (lease to record), 'Command s' the whole command's (process start, store opening, connections).",
+        "Retention rows: the embedded service (SQLite FULL, handler delay 0.1 s) takes fresh ids at the fixed rate with RETENTION_DAYS of 60 s (RETENTION_INTERVAL_SECONDS=5) from an empty file, its size sampled every 10 s; then the operators' seeded month (nearly every row finished and older than a minute) is served at the same rate twice, from two copies of the file: with retention off, and with retention on, deleting that backlog meanwhile. Each backlog run follows 5 s of unreported warm-up at the same rate.",
       ],
     },
     ceiling: { freeRps: [], meanRps: Number.NaN },
@@ -602,6 +609,23 @@ async function main(): Promise<void> {
     }
     if (wanted('operator') && !FORWARD_ONLY) await measureOperator(results);
     if (wanted('reconcile') && !FORWARD_ONLY) await measureReconciliation(results);
+    if (wanted('retention') && !FORWARD_ONLY) {
+      const dir = mkdtempSync(join(tmpdir(), 'webhooks-bench-retention-'));
+      try {
+        results.retention = await measureRetention({
+          dir,
+          rate: FIXED_RATE,
+          connections: CONNECTIONS,
+          steadySeconds: Number(args['retention-seconds']),
+          backlogRows: Number(args['retention-rows']),
+          loadSeconds: Number(args['retention-load-seconds']),
+          fresh,
+          log,
+        });
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    }
   } finally {
     await stopAll();
     for (const d of deployments) await d.cleanup().catch(() => undefined);

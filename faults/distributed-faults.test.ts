@@ -3,11 +3,10 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { disposableDatabase } from '../test/helpers/disposable-database.js';
-import { getTransaction } from '../test/helpers/http-client.js';
 import { type ServiceProcess, spawnService } from '../test/helpers/service-process.js';
 import { skipUnlessReachable, TEST_DATABASE_URL, TEST_REDIS_URL } from '../test/helpers/services.js';
 import { tempDir } from '../test/helpers/temp-dir.js';
-import { LEDGER_HANDLER, printReport, sendStream } from './fault-harness.js';
+import { LEDGER_HANDLER, printReport, RETENTION_ENV, sendStream, statusThroughApi } from './fault-harness.js';
 import { serviceControl } from './service-control.js';
 import { verifyDelivery } from './verify-delivery.js';
 
@@ -26,6 +25,7 @@ async function topology(t: Parameters<typeof spawnService>[0], extraEnv: Record<
     PORT: '0',
     HANDLER_MODULE: LEDGER_HANDLER,
     LEDGER_PATH: ledgerPath,
+    ...RETENTION_ENV,
     ...extraEnv,
   };
   const api = await spawnService(t, 'api', env);
@@ -79,17 +79,19 @@ test('PostgreSQL + Redis: API and worker SIGKILLs, queue wipe, Redis and Postgre
   });
   const report = await verifyDelivery({
     scenario: 'postgres+redis: kill api, kill worker, wipe queue, restart redis, restart postgres',
-    statusOf: async (id) => ((await getTransaction(url, id)).body as { status?: string } | null)?.status,
+    statusOf: statusThroughApi(() => url),
     acknowledged: stream.acknowledged,
     ledgerPath,
     lastFaultAt,
     // Lease (5 s) + sweep interval (1 s) + stale threshold (5 s) + the 2 s handler, with room to spare.
     deadlineMs: 60_000,
+    retentionDeadlineMs: 60_000,
   });
   printReport(report);
   assert.equal(report.acknowledged, 420);
   assert.equal(report.lost, 0);
   assert.equal(report.completedTwice, 0);
+  assert.equal(report.deletedByRetention, 420, 'retention deleted every transaction once it was done');
 });
 
 test('default leases and sweeps: a worker SIGKILL after 120 and a queue wipe after 200 of 300 recover within 150 s', {
@@ -110,14 +112,16 @@ test('default leases and sweeps: a worker SIGKILL after 120 and a queue wipe aft
   });
   const report = await verifyDelivery({
     scenario: 'postgres+redis defaults: kill worker at 120, wipe queue at 200',
-    statusOf: async (id) => ((await getTransaction(api.url, id)).body as { status?: string } | null)?.status,
+    statusOf: statusThroughApi(() => api.url),
     acknowledged: stream.acknowledged,
     ledgerPath,
     lastFaultAt,
     deadlineMs: 150_000,
+    retentionDeadlineMs: 60_000,
   });
   printReport(report);
   assert.equal(report.acknowledged, 300);
   assert.equal(report.lost, 0);
   assert.equal(report.completedTwice, 0);
+  assert.equal(report.deletedByRetention, 300, 'retention deleted every transaction once it was done');
 });

@@ -2,11 +2,25 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import type { TestContext } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { getTransaction } from '../test/helpers/http-client.js';
 import { webhookBody } from '../test/helpers/sample-transaction.js';
 import { type ServiceProcess, spawnService } from '../test/helpers/service-process.js';
 
 /** The compiled ledger handler, for HANDLER_MODULE. */
 export const LEDGER_HANDLER = fileURLToPath(new URL('./ledger-handler.js', import.meta.url));
+
+/**
+ * Retention as the fault scenarios run with it: finished transactions deleted 10 s after they
+ * finish, their payloads erased after 3 s, every second. Long enough that every copy a sender
+ * repeats (at once, or once the service is back) arrives while its transaction is still stored,
+ * so a repeat is never stored and processed again; short enough that every transaction of a
+ * scenario is deleted before it ends.
+ */
+export const RETENTION_ENV = {
+  RETENTION_DAYS: String(10 / 86_400),
+  PAYLOAD_RETENTION_DAYS: String(3 / 86_400),
+  RETENTION_INTERVAL_SECONDS: '1',
+} as const;
 
 /** What a fault scenario reports. */
 export interface FaultReport {
@@ -21,6 +35,8 @@ export interface FaultReport {
   completedTwice: number;
   /** Handler completions recorded in the ledger. */
   handlerCompletions: number;
+  /** Acknowledged webhooks no longer stored at the end: finished, then deleted by retention. */
+  deletedByRetention: number;
   /** Seconds from the last fault until every acknowledged webhook was PROCESSED. */
   recoverySeconds: number;
 }
@@ -133,6 +149,21 @@ export async function streamThroughACrash(
     },
   });
   return { acknowledged: stream.acknowledged, killedAt };
+}
+
+/**
+ * A transaction's status through the API at `base()`: undefined when it answers 404 (the
+ * transaction is not stored), and a rejection when it cannot tell (down, or a 5xx while its store
+ * restarts), so the caller never takes an unreachable store for a deleted transaction.
+ */
+export function statusThroughApi(base: () => string): (transactionId: string) => Promise<string | undefined> {
+  return async (transactionId) => {
+    const res = await getTransaction(base(), transactionId);
+    if (res.status === 404) return undefined;
+    const status = (res.body as { status?: string } | null)?.status;
+    if (res.status !== 200 || status === undefined) throw new Error(`HTTP ${res.status}`);
+    return status;
+  };
 }
 
 /** Runs a command, returning its output; throws with the output on failure. */

@@ -22,6 +22,13 @@ export class ConfigError extends Error {
 
 const httpUrl = urlWith(['http:', 'https:']);
 
+/** A number of days, decimals allowed (so tests can speak in seconds); 0 means keep forever. */
+const days = z.coerce
+  .number({ message: 'must be a number of days' })
+  .finite()
+  .min(0, 'must be at least 0 (0 keeps everything)')
+  .max(36_500, 'must be at most 36500');
+
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 /**
@@ -57,6 +64,9 @@ const envSchema = z.object({
   // 7 s, plus the process's own hard limit 2 s later (shutdown-hard-limit.ts), ends inside
   // `docker stop`'s 10 s grace and Kubernetes' 30 s.
   SHUTDOWN_TIMEOUT_SECONDS: seconds(7),
+  RETENTION_DAYS: withDefault(days, '90'),
+  PAYLOAD_RETENTION_DAYS: optional(days),
+  RETENTION_INTERVAL_SECONDS: seconds(60, 0.01),
   BODY_LIMIT_BYTES: integer(65536, 256, 10 * 1024 * 1024),
   HANDLER_MODULE: optional(z.string().min(1)),
   FORWARD_URL: url(['http:', 'https:']),
@@ -197,6 +207,26 @@ function reconcileFrom(env: Env) {
   };
 }
 
+const DAY_MS = 86_400_000;
+
+/**
+ * How long finished transactions and their payloads are kept. A payload is kept as long as its
+ * record unless `PAYLOAD_RETENTION_DAYS` says less; 0 keeps for ever (a payload then lives as long
+ * as its record).
+ */
+function retentionFrom(env: Env) {
+  const recordDays = env.RETENTION_DAYS;
+  const payloadDays = env.PAYLOAD_RETENTION_DAYS ?? recordDays;
+  return {
+    /** A finished transaction is deleted this long after its last change; null keeps it. */
+    recordMs: recordDays > 0 ? Math.round(recordDays * DAY_MS) : null,
+    /** A finished transaction's payload is erased this long after its last change; null keeps it with its record. */
+    payloadMs: payloadDays > 0 ? Math.round(payloadDays * DAY_MS) : null,
+    /** Time between two retention runs of one worker process. */
+    intervalMs: env.RETENTION_INTERVAL_SECONDS * 1000,
+  };
+}
+
 function toConfig(env: Env, role: Role, registry: ProviderRegistry) {
   const store = storeFrom(env);
   const queue = queueFrom(env);
@@ -226,6 +256,7 @@ function toConfig(env: Env, role: Role, registry: ProviderRegistry) {
       receivedStaleMs: pollsStore ? 0 : env.RECEIVED_STALE_SECONDS * 1000,
     },
     forward,
+    retention: retentionFrom(env),
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_SECONDS * 1000,
     logLevel: env.LOG_LEVEL,
     webhookSecrets: env.WEBHOOK_SECRETS ?? [],
@@ -247,6 +278,8 @@ export type QueueConfig = Config['queue'];
 export type WorkerConfig = Config['worker'];
 /** Each registered provider's settings by name (its secrets, Stripe's tolerance…), null when disabled. */
 export type ProvidersConfig = Config['providers'];
+/** How long finished transactions and their payloads are kept, and how often retention runs. */
+export type RetentionConfig = Config['retention'];
 /** The forwarding handler's receiver, secret, timeout and connection cap (when `FORWARD_URL` is set). */
 export type ForwardConfig = NonNullable<Config['forward']>;
 /** Reconciliation's schedule, lookback and each provider's API credentials (null when not set). */

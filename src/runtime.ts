@@ -17,6 +17,7 @@ import type { Reconciler } from './reconcile/reconciler.js';
 import { createStore } from './store/create-store.js';
 import type { TransactionStore } from './store/transaction-store.js';
 import { RecoverySweep } from './worker/recovery-sweep.js';
+import { LONGEST_PROVIDER_RETRY_MS, RetentionSweep } from './worker/retention-sweep.js';
 import { TransactionWorker } from './worker/transaction-worker.js';
 import type { WorkerEvent, WorkerEventListener } from './worker/worker-events.js';
 
@@ -45,6 +46,8 @@ export interface Runtime {
   readonly sweep?: RecoverySweep;
   /** Present in the worker roles when a provider's API credentials are set (reconciliation). */
   readonly reconciler?: Reconciler;
+  /** Present in the `worker` and `all` roles. */
+  readonly retention?: RetentionSweep;
   /**
    * Graceful stop: refuse new connections and finish in-flight requests, stop sweeping and
    * claiming, let handlers finish within what is left of `shutdownTimeoutMs` (then release their
@@ -68,6 +71,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
   let worker: TransactionWorker | undefined;
   let sweep: RecoverySweep | undefined;
   let reconciler: Reconciler | undefined;
+  let retention: RetentionSweep | undefined;
   let app: FastifyInstance | undefined;
   let ingest: IngestPipeline | undefined;
   let address: string | undefined;
@@ -87,6 +91,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
     await ingest?.drain();
     await reconciler?.stop();
     await sweep?.stop();
+    await retention?.stop();
     await worker?.stop(Math.max(deadline - Date.now() - 1000, 0));
     await handler?.close();
     await queue.close();
@@ -147,6 +152,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
         { owner: worker.owner, concurrency: w.concurrency, reconciles: reconciler?.providers ?? [] },
         'worker started',
       );
+      retention = startRetention(config, store, logger, metrics);
     }
     if (config.role !== 'worker') {
       if (config.webhookSecrets.length === 0) {
@@ -197,5 +203,35 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
     await stop().catch(() => undefined);
     throw error;
   }
-  return { config, store, queue, app, address, worker, sweep, reconciler, stop };
+  return { config, store, queue, app, address, worker, sweep, reconciler, retention, stop };
+}
+
+/** Starts retention in a worker process, saying what it keeps, and warns when that is risky. */
+function startRetention(
+  config: Config,
+  store: TransactionStore,
+  logger: Logger,
+  metrics: ServiceMetrics | undefined,
+): RetentionSweep {
+  const { recordMs, payloadMs, intervalMs } = config.retention;
+  const days = (ms: number | null) => (ms === null ? 'kept' : ms / 86_400_000);
+  logger.info(
+    { transactionDays: days(recordMs), payloadDays: days(payloadMs), intervalSeconds: intervalMs / 1000 },
+    'retention of finished transactions',
+  );
+  if (recordMs !== null && recordMs < LONGEST_PROVIDER_RETRY_MS) {
+    logger.warn(
+      `RETENTION_DAYS is below ${LONGEST_PROVIDER_RETRY_MS / 86_400_000}: a provider's late retry (Stripe retries for 3 days) of a transaction already deleted would be stored and processed again`,
+    );
+  }
+  const retention = new RetentionSweep({
+    store,
+    log: logger.child({ role: 'retention' }),
+    recordMs,
+    payloadMs,
+    intervalMs,
+    onEvent: metrics?.observeRetention,
+  });
+  retention.start();
+  return retention;
 }

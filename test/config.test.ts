@@ -236,3 +236,40 @@ test('reconciliation is off without API credentials; with them it runs every 600
     );
   }
 });
+
+test('retention keeps finished transactions 90 days by default, their payloads as long, and runs every minute', () => {
+  const { retention } = loadConfig({}, 'worker');
+  assert.deepEqual(retention, { recordMs: 90 * 86_400_000, payloadMs: 90 * 86_400_000, intervalMs: 60_000 });
+  const short = loadConfig(
+    { RETENTION_DAYS: '0.0003', PAYLOAD_RETENTION_DAYS: '0.0001', RETENTION_INTERVAL_SECONDS: '1' },
+    'all',
+  ).retention;
+  assert.deepEqual(short, { recordMs: 25_920, payloadMs: 8_640, intervalMs: 1000 });
+  // 0 keeps: records for ever (and payloads with them, unless told otherwise); payloads with their record.
+  assert.deepEqual(loadConfig({ RETENTION_DAYS: '0' }, 'all').retention, {
+    recordMs: null,
+    payloadMs: null,
+    intervalMs: 60_000,
+  });
+  assert.equal(
+    loadConfig({ RETENTION_DAYS: '0', PAYLOAD_RETENTION_DAYS: '30' }, 'all').retention.payloadMs,
+    30 * 86_400_000,
+  );
+  assert.equal(loadConfig({ PAYLOAD_RETENTION_DAYS: '0' }, 'all').retention.payloadMs, null);
+});
+
+test('a retention that is not a number of days, or negative, stops the start naming the variable', () => {
+  for (const [variable, value] of [
+    ['RETENTION_DAYS', '-1'],
+    ['RETENTION_DAYS', 'ninety'],
+    ['PAYLOAD_RETENTION_DAYS', '-0.5'],
+    ['RETENTION_DAYS', '1e9'],
+    ['RETENTION_INTERVAL_SECONDS', '0'],
+  ] as const) {
+    assert.throws(
+      () => loadConfig({ [variable]: value }, 'all'),
+      (error: unknown) => error instanceof ConfigError && error.variable === variable,
+      `${variable}=${value}`,
+    );
+  }
+});

@@ -29,9 +29,10 @@ export function storedPayloadFormat(text: string): StoredPayloadFormat {
 /**
  * A stored payload, parsed: the JSON value, or a form's fields as an object of strings (decoded as
  * `URLSearchParams` decodes them: `+` is a space, `%xx` a byte). Forms are stored only without
- * repeated fields, so every field has its one value.
+ * repeated fields, so every field has its one value. Null for an erased payload.
  */
-export function parseStoredPayload(text: string): unknown {
+export function parseStoredPayload(text: string | null): unknown {
+  if (text === null) return null;
   if (storedPayloadFormat(text) === 'json') return JSON.parse(text) as unknown;
   // Object.fromEntries defines own properties, so a field named __proto__ stays a field.
   return Object.fromEntries(new URLSearchParams(text));

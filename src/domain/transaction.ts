@@ -24,6 +24,21 @@ export const RECEIVED_VIA = ['webhook', 'reconciliation'] as const;
 export type ReceivedVia = (typeof RECEIVED_VIA)[number];
 
 /**
+ * The statuses a transaction has finished in: only these may be deleted or have their payload
+ * erased by retention. RECEIVED and PROCESSING never are, however old: they are acknowledged work
+ * not yet done. (A FAILED transaction may still be requeued; until it is, nothing runs for it.)
+ */
+export const FINISHED_STATUSES = ['PROCESSED', 'FAILED'] as const satisfies readonly TransactionStatus[];
+
+/** A status retention may act on (see {@link FINISHED_STATUSES}). */
+export type FinishedStatus = (typeof FINISHED_STATUSES)[number];
+
+/** Whether `status` is finished (see {@link FINISHED_STATUSES}). */
+export function isFinished(status: TransactionStatus): status is FinishedStatus {
+  return status === 'PROCESSED' || status === 'FAILED';
+}
+
+/**
  * What a webhook delivers: the fields the service understands plus the raw body it arrived in. A
  * webhook of the original contract sets the account, amount and currency fields and leaves the
  * provider fields null; a provider's event sets what its payload states and null elsewhere.
@@ -61,10 +76,20 @@ export interface NewTransaction {
 }
 
 /** A stored transaction with its processing state. */
-export interface TransactionRecord extends Omit<NewTransaction, 'receivedAt' | 'receivedVia'> {
+export interface TransactionRecord extends Omit<NewTransaction, 'receivedAt' | 'receivedVia' | 'payload'> {
   receivedVia: ReceivedVia;
+  /**
+   * The request body exactly as received, or null once it has been erased (by
+   * `PAYLOAD_RETENTION_DAYS` or on request); the record's own fields stay.
+   */
+  payload: string | null;
   status: TransactionStatus;
   createdAt: Date;
+  /**
+   * When the transaction last changed state (received, claimed, retried, completed, failed,
+   * released, requeued): retention measures a finished transaction's age from it. Renewing a lease
+   * and erasing a payload are not changes of state and leave it.
+   */
   updatedAt: Date;
   processedAt: Date | null;
   /** Processing attempts started so far (a claim counts as an attempt; a release on shutdown does not). */

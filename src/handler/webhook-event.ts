@@ -18,7 +18,9 @@ export interface WebhookEvent {
   readonly currency: string | null;
   /**
    * The body exactly as the sender posted it, parsed (on first read, then kept): the JSON value, or
-   * a form's fields (PayU, Paytm) as an object of strings.
+   * a form's fields (PayU, Paytm) as an object of strings; null once it was erased
+   * (`PAYLOAD_RETENTION_DAYS` or an erasure request), which only a FAILED transaction requeued
+   * afterwards can meet. The fields above stay.
    */
   readonly payload: unknown;
 }

@@ -110,3 +110,6 @@ export const statsViewSchema = (providers: readonly string[]) =>
 export const RawPayload = Type.String({
   description: 'The webhook body exactly as received: JSON, or a form (application/x-www-form-urlencoded)',
 });
+
+/** The answer to an erasure: no content. */
+export const PayloadErased = Type.Null({ description: 'The payload is erased; the transaction stays' });

@@ -6,6 +6,7 @@ import type { IngestBatch } from '../ingest/ingest-pipeline.js';
 import type { Logger } from '../logger.js';
 import type { JobQueue } from '../queue/job-queue.js';
 import type { TransactionStore } from '../store/transaction-store.js';
+import type { RetentionEvent } from '../worker/retention-sweep.js';
 import type { WorkerEvent } from '../worker/worker-events.js';
 
 /** How a webhook request ended, as counted in `webhooks_received_total{outcome}`. */
@@ -82,6 +83,9 @@ export class ServiceMetrics {
   readonly #forwardDuration: Histogram;
   readonly #reconcileRecovered: Counter;
   readonly #reconcileRuns: Counter;
+  readonly #retentionDeleted: Counter;
+  readonly #retentionErased: Counter;
+  readonly #retentionLastRun: Gauge;
 
   constructor(options: ServiceMetricsOptions) {
     const registers = [this.registry];
@@ -240,6 +244,55 @@ export class ServiceMetrics {
       "The provider's reconciliation runs that failed since its last complete one",
       (s) => s.consecutiveFailures,
     );
+    this.#retentionDeleted = new Counter({
+      name: 'webhooks_retention_deleted_total',
+      help: 'Finished transactions (PROCESSED, FAILED) deleted by retention (RETENTION_DAYS) in this process',
+      registers,
+    });
+    this.#retentionErased = new Counter({
+      name: 'webhooks_retention_payloads_erased_total',
+      help: 'Payloads of finished transactions erased by retention (PAYLOAD_RETENTION_DAYS) in this process',
+      registers,
+    });
+    this.#retentionLastRun = new Gauge({
+      name: 'webhooks_retention_last_run_timestamp_seconds',
+      help: "When this process's retention last went through every expired transaction (unix seconds); 0 until it has",
+      registers,
+    });
+    // Where the store can tell: SQLite's files, PostgreSQL's tables, MongoDB's collection.
+    const storageSize = store.storageSize?.bind(store);
+    if (storageSize) {
+      let reading: ReturnType<typeof storageSize> | undefined;
+      const readSize = () =>
+        (reading ??= withTimeout(storageSize(), timeoutMs, 'store size').finally(() => {
+          reading = undefined;
+        }));
+      new Gauge({
+        name: 'webhooks_store_size_bytes',
+        help: "Bytes the store's data takes: SQLite's database file with its WAL, PostgreSQL's tables with their indexes, MongoDB's collection with its indexes (read at scrape time)",
+        registers,
+        async collect() {
+          try {
+            this.set((await readSize()).bytes);
+          } catch (error) {
+            log.warn({ err: error }, 'metrics: could not read the store size');
+          }
+        },
+      });
+      new Gauge({
+        name: 'webhooks_store_reusable_bytes',
+        help: 'Of the store size, bytes freed by deletions and ready for reuse, where the store reports it (SQLite free pages, MongoDB free storage)',
+        registers,
+        async collect() {
+          try {
+            const reusable = (await readSize()).reusableBytes;
+            if (reusable !== null) this.set(reusable);
+          } catch {
+            // Logged by the size gauge, which reads the same figures.
+          }
+        },
+      });
+    }
 
     // The SQL stores count the open statuses through an index and PROCESSED from a kept count, so
     // a count grows with the backlog only; MongoDB's still grows with the table. Scrapes that
@@ -320,6 +373,21 @@ export class ServiceMetrics {
   readonly observeReconcileRun = (run: ReconcileRun): void => {
     this.#reconcileRuns.labels(run.provider, run.error === null ? 'completed' : 'failed').inc();
     if (run.recovered > 0) this.#reconcileRecovered.labels(run.provider).inc(run.recovered);
+  };
+
+  /** Feeds the retention metrics; pass as the retention sweep's `onEvent`. */
+  readonly observeRetention = (event: RetentionEvent): void => {
+    switch (event.type) {
+      case 'deleted':
+        this.#retentionDeleted.inc(event.count);
+        return;
+      case 'erased':
+        this.#retentionErased.inc(event.count);
+        return;
+      case 'run-finished':
+        this.#retentionLastRun.set(event.at.getTime() / 1000);
+        return;
+    }
   };
 
   /** Feeds the processing metrics; pass as the runtime's `onWorkerEvent`. */

@@ -36,6 +36,13 @@ export interface ProviderDefinition<S = unknown> {
    * `MalformedBodyError` when the payload no longer maps.
    */
   readStoredEvent(payload: string, eventId: string): ProviderEvent;
+  /**
+   * Whether an event of `eventType` is about a refund, whose amount is the refund's rather than the
+   * payment's. Read when a stored event must stand on the record's own columns (its payload erased
+   * by retention or on request): the amount of any other event is the payment's. Absent: no event
+   * type of this provider is a refund's.
+   */
+  isRefundEvent?(eventType: string): boolean;
 }
 
 /** What a provider's name must be: it becomes a path segment and a stored value. */

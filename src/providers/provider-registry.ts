@@ -80,9 +80,11 @@ export function enabledProviders(
 /**
  * Re-reads stored provider events with `registry`'s mappings: a record's event from its payload,
  * or null for a record of the original contract. The payload was verified and mapped by the same
- * function when it arrived; should a later version's mapping refuse it, or its provider no longer
- * be registered, the record's own columns stand in, without the refund facts only the payload
- * holds.
+ * function when it arrived. Once the payload is erased (retention, or on request), or should a
+ * later version's mapping refuse it or its provider no longer be registered, the record's own
+ * columns stand in: the payment's status, and its amount and currency from any event that is not a
+ * refund's (see `ProviderDefinition.isRefundEvent`); refund ids and refunded totals, which only the
+ * payload holds, are then unknown.
  */
 export function storedEventReader(
   registry: ProviderRegistry,
@@ -91,23 +93,29 @@ export function storedEventReader(
   return (record) => {
     const provider = record.provider;
     if (provider === null) return null;
-    try {
-      const definition = byName.get(provider);
-      if (definition) return definition.readStoredEvent(record.payload, record.transactionId);
-    } catch {
-      // The columns below.
+    const definition = byName.get(provider);
+    if (definition && record.payload !== null) {
+      try {
+        return definition.readStoredEvent(record.payload, record.transactionId);
+      } catch {
+        // The columns below.
+      }
     }
+    const eventType = record.eventType ?? '';
+    const refund = definition?.isRefundEvent?.(eventType) ?? false;
     return {
       provider,
       eventId: record.transactionId,
-      eventType: record.eventType ?? '',
+      eventType,
       paymentId: record.paymentId,
       paymentStatus: record.paymentStatus,
       amount: record.amount,
       currency: record.currency,
       sourceAccount: record.sourceAccount,
       destinationAccount: record.destinationAccount,
-      facts: noPaymentFacts(),
+      facts: refund
+        ? noPaymentFacts()
+        : { ...noPaymentFacts(), paymentAmount: record.amount, paymentCurrency: record.currency },
     };
   };
 }

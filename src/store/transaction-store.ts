@@ -60,6 +60,22 @@ export interface ReconcileRunRecord {
   mismatches?: { kept: readonly PaymentMismatch[]; count: number };
 }
 
+/** What erasing one transaction's payload on request found. */
+export type PayloadErasure =
+  /** The payload is gone (erased now, or already before). */
+  | 'erased'
+  /** The transaction is RECEIVED or PROCESSING: its payload is still needed, and was kept. */
+  | 'unfinished'
+  | 'not-found';
+
+/** How much space a store takes, as far as its engine can tell. */
+export interface StorageSize {
+  /** Bytes the store's data occupies (files, tables and their indexes). */
+  bytes: number;
+  /** Of those, bytes freed by deletions and ready to be reused, where the engine reports it. */
+  reusableBytes: number | null;
+}
+
 /**
  * The port every transaction store implements. The store is the source of truth: the queue only
  * rings a doorbell, and every state change here is a single atomic conditional statement, so
@@ -134,8 +150,8 @@ export interface TransactionStore {
 
   /**
    * How many transactions are in each status, exactly. Cheap on a large table: the open statuses
-   * are counted through their index, PROCESSED (which only grows) from a counter where the engine
-   * keeps one.
+   * are counted through their index, PROCESSED from a counter where the engine keeps one (raised
+   * by completions, lowered by retention in the same transactions).
    */
   countByStatus(): Promise<Record<TransactionStatus, number>>;
 
@@ -193,4 +209,34 @@ export interface TransactionStore {
 
   /** The kept mismatches of every provider, largest amount first (see `compareMismatches`), at most `limit`. */
   listMismatches(limit: number): Promise<PaymentMismatch[]>;
+
+  /**
+   * Retention: deletes at most `limit` finished transactions (PROCESSED or FAILED) whose last
+   * change ({@link TransactionRecord.updatedAt}) is before `before`, oldest first, with everything
+   * recorded about them, in one transaction. A RECEIVED or PROCESSING transaction is never deleted,
+   * however old: the status and the age are conditions of the deleting statement itself, never
+   * checked beforehand, so a claim or a requeue racing the batch either happens first (and the row
+   * stays) or finds the row gone. Counts kept beside the rows (PROCESSED) are lowered in the same
+   * transaction. Safe to run in several processes at once. Returns how many were deleted.
+   */
+  deleteFinished(before: Date, limit: number): Promise<number>;
+
+  /**
+   * Retention: erases the payload of at most `limit` finished transactions whose last change is
+   * before `before` and whose payload is still stored, oldest first, in one conditional statement;
+   * their records stay (ids, status, provider fields, amount, currency, times). Returns how many.
+   */
+  erasePayloads(before: Date, limit: number): Promise<number>;
+
+  /** Erases one finished transaction's payload on request, keeping its record (see {@link PayloadErasure}). */
+  erasePayload(transactionId: string): Promise<PayloadErasure>;
+
+  /**
+   * Rows per retention batch that keep one batch short on this engine, where that is fewer than
+   * retention's own bound of 1,000 rows.
+   */
+  readonly retentionBatchSize?: number;
+
+  /** How much space the store takes; absent where the engine cannot tell. */
+  storageSize?(): Promise<StorageSize>;
 }

@@ -204,3 +204,29 @@ test('dashboard: a wrong key is refused with a message, and no key is asked when
   assert.ok(await second.page.locator('#key-section').isHidden());
   assert.deepEqual(second.problems, []);
 });
+
+test('dashboard: a transaction whose payload was erased says so in its detail, and keeps its fields', {
+  skip,
+}, async (t) => {
+  const rt = await startTestRuntime(t, { PROCESS_DELAY_SECONDS: '0' });
+  const id = uniqueId('txn_erased');
+  assert.equal((await postWebhook(rt.url, webhookBody({ transaction_id: id, amount: 42 }))).status, 202);
+  await waitFor(async () => (await rt.store.get(id))?.status === 'PROCESSED', { message: 'PROCESSED' });
+  assert.equal(await rt.store.erasePayload(id), 'erased');
+
+  const { page, problems } = await openPage();
+  await page.goto(`${rt.url}/dashboard`);
+  await page.getByRole('button', { name: id }).click();
+  const payload = page.locator('#detail-payload');
+  await payload.getByText('Erased').waitFor();
+  assert.match(await textOf(payload), /payload was erased/);
+  assert.doesNotMatch(await textOf(payload), /transaction_id/);
+  assert.match(await textOf(page.locator('#detail-fields')), /42 INR/);
+  assert.equal(await textOf(page.locator('#detail .status')), 'PROCESSED');
+  await shot(page, '08-payload-erased');
+  // The browser reports the 410 itself; nothing else went wrong.
+  assert.deepEqual(
+    problems.filter((p) => !/status of 410/.test(p)),
+    [],
+  );
+});

@@ -72,7 +72,7 @@ test('the documented example receiver takes forwarded deliveries, refuses forger
   // The same message again, signed anew as a retry would be: answered 2xx, not settled twice.
   const stored = await runtime.store.get(ids[0]!);
   const key = standardWebhooksKey(secret);
-  const body = JSON.stringify({ transaction_id: ids[0], payload: JSON.parse(stored!.payload) });
+  const body = JSON.stringify({ transaction_id: ids[0], payload: JSON.parse(stored!.payload!) });
   const send = (signatureKey: Buffer) => {
     const timestamp = String(Math.floor(Date.now() / 1000));
     const webhookId = `msg_${Buffer.from(ids[0]!).toString('base64url')}`;

@@ -2,8 +2,12 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, type TestContext, test } from 'node:test';
 import pg from 'pg';
-import { POSTGRES_MIGRATIONS } from '../../src/store/postgres/postgres-migrations.js';
+import {
+  POSTGRES_MIGRATIONS,
+  POSTGRES_RETENTION_MIGRATION,
+} from '../../src/store/postgres/postgres-migrations.js';
 import { PostgresStore } from '../../src/store/postgres/postgres-store.js';
+import type { TransactionStore } from '../../src/store/transaction-store.js';
 import { newTransaction } from '../helpers/sample-transaction.js';
 import { skipUnlessReachable, TEST_DATABASE_URL } from '../helpers/services.js';
 import { storeContract } from './store-contract.js';
@@ -37,14 +41,26 @@ function freshSchema(t: TestContext) {
   return { name, newStore };
 }
 
+/** Which schema each contract test's store lives in, so a twin can open the same one. */
+const schemaOf = new WeakMap<TransactionStore, ReturnType<typeof freshSchema>>();
+
 storeContract(
   'postgres',
   async (t) => {
-    const store = freshSchema(t).newStore();
+    const schema = freshSchema(t);
+    const store = schema.newStore();
     await store.ready();
+    schemaOf.set(store, schema);
     return store;
   },
-  { skip },
+  {
+    skip,
+    openTwin: async (_t, store) => {
+      const twin = schemaOf.get(store)!.newStore();
+      await twin.ready();
+      return twin;
+    },
+  },
 );
 
 test('postgres store: migration versions are unique and increasing', () => {
@@ -330,4 +346,49 @@ test('postgres store: a schema of the release before reconciliation gains receiv
     [schema.name],
   );
   assert.equal(rows[0]?.atthasmissing, true);
+});
+
+test('postgres store: a schema of the release before retention keeps its rows and payloads, and retention works on them', {
+  skip,
+}, async (t) => {
+  const schema = freshSchema(t);
+  const quoted = `"${schema.name}"`;
+  await adminPool().query(`CREATE SCHEMA ${quoted}`);
+  await adminPool().query(
+    `CREATE TABLE ${quoted}.schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL)`,
+  );
+  for (const migration of POSTGRES_MIGRATIONS.slice(
+    0,
+    POSTGRES_MIGRATIONS.indexOf(POSTGRES_RETENTION_MIGRATION),
+  )) {
+    await adminPool().query(`SET search_path TO ${quoted}; ${migration.sql}; RESET search_path;`);
+    await adminPool().query(`INSERT INTO ${quoted}.schema_migrations VALUES ($1, $2, now())`, [
+      migration.version,
+      migration.name,
+    ]);
+  }
+  const longAgo = Date.now() - 100 * 86_400_000;
+  const statuses = ['PROCESSED', 'PROCESSED', 'FAILED', 'RECEIVED', 'PROCESSING'] as const;
+  for (const [i, status] of statuses.entries()) {
+    await adminPool().query(
+      `INSERT INTO ${quoted}.transactions (transaction_id, status, created_at, updated_at, available_at, payload)
+       VALUES ($1, $2, $3, $3, $3, $4)`,
+      [`txn_old_${i}`, status, new Date(longAgo + i), `{"n":${i}}`],
+    );
+  }
+  // What the earlier release's completions counted.
+  await adminPool().query(`UPDATE ${quoted}.processed_count SET n = 2`);
+  const store = schema.newStore();
+  await store.ready();
+  for (const i of statuses.keys()) assert.equal((await store.get(`txn_old_${i}`))?.payload, `{"n":${i}}`);
+  assert.equal(await store.erasePayloads(new Date(longAgo + 1), 1000), 1, 'the oldest finished one');
+  assert.equal((await store.get('txn_old_0'))?.payload, null);
+  assert.equal(await store.deleteFinished(new Date(), 1000), 3);
+  assert.deepEqual(await store.countByStatus(), { RECEIVED: 1, PROCESSING: 1, PROCESSED: 0, FAILED: 0 });
+  assert.equal((await store.get('txn_old_3'))?.payload, '{"n":3}');
+  const { rows } = await adminPool().query<{ indexname: string }>(
+    `SELECT indexname FROM pg_indexes WHERE schemaname = $1 AND indexname IN ('transactions_finished', 'transactions_payload_kept')`,
+    [schema.name],
+  );
+  assert.equal(rows.length, 2);
 });

@@ -2,14 +2,26 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import Database from 'better-sqlite3';
-import { applySqliteMigration, SQLITE_MIGRATIONS } from '../../src/store/sqlite/sqlite-migrations.js';
+import {
+  applySqliteMigration,
+  SQLITE_MIGRATIONS,
+  SQLITE_RETENTION_MIGRATION,
+} from '../../src/store/sqlite/sqlite-migrations.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { newTransaction } from '../helpers/sample-transaction.js';
 import { tempDir } from '../helpers/temp-dir.js';
 import { tempSqliteStore } from '../helpers/temp-sqlite-store.js';
 import { storeContract } from './store-contract.js';
 
-storeContract('sqlite', (t) => tempSqliteStore(t));
+storeContract('sqlite', (t) => tempSqliteStore(t), {
+  // Another process's connection to the same file.
+  openTwin: async (t, store) => {
+    const twin = new SqliteStore({ path: (store as SqliteStore).path, synchronous: 'FULL' });
+    await twin.ready();
+    t.after(() => twin.close());
+    return twin;
+  },
+});
 
 test('sqlite store: a duplicate is not answered before the row it found is synced', async (t) => {
   const store = await tempSqliteStore(t, 'FULL');
@@ -180,4 +192,34 @@ test('sqlite store: a file of the release before reconciliation gains received_v
     )
     .all('reconciliation') as { detail: string }[];
   assert.match(plan.map((p) => p.detail).join('; '), /transactions_reconciled/);
+});
+
+test('sqlite store: a file of the release before retention keeps its rows and payloads, and retention works on them', async (t) => {
+  const path = join(tempDir(t), 'before-retention.db');
+  const before = SQLITE_MIGRATIONS.slice(0, SQLITE_MIGRATIONS.indexOf(SQLITE_RETENTION_MIGRATION));
+  const old = new Database(path);
+  for (const migration of before) applySqliteMigration(old, migration);
+  old.pragma(`user_version = ${before.length}`);
+  const insert = old.prepare(
+    `INSERT INTO transactions (transaction_id, status, created_at, updated_at, available_at, payload)
+     VALUES (?, ?, ?, ?, ?, ?)`,
+  );
+  const longAgo = Date.now() - 100 * 86_400_000;
+  const statuses = ['PROCESSED', 'PROCESSED', 'FAILED', 'RECEIVED', 'PROCESSING'] as const;
+  for (const [i, status] of statuses.entries()) {
+    insert.run(`txn_old_${i}`, status, longAgo + i, longAgo + i, longAgo + i, `{"n":${i}}`);
+  }
+  // What the earlier release's completions counted.
+  old.prepare('UPDATE processed_count SET n = 2 WHERE id = 1').run();
+  old.close();
+
+  const store = new SqliteStore({ path, synchronous: 'NORMAL' });
+  await store.ready();
+  t.after(() => store.close());
+  for (const i of statuses.keys()) assert.equal((await store.get(`txn_old_${i}`))?.payload, `{"n":${i}}`);
+  assert.equal(await store.erasePayloads(new Date(longAgo + 1), 1000), 1, 'the oldest finished one');
+  assert.equal((await store.get('txn_old_0'))?.payload, null);
+  assert.equal(await store.deleteFinished(new Date(), 1000), 3);
+  assert.deepEqual(await store.countByStatus(), { RECEIVED: 1, PROCESSING: 1, PROCESSED: 0, FAILED: 0 });
+  assert.equal((await store.get('txn_old_3'))?.payload, '{"n":3}');
 });

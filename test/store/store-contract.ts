@@ -10,6 +10,7 @@ import {
 import type { TransactionStore } from '../../src/store/transaction-store.js';
 import { newTransaction, uniqueId } from '../helpers/sample-transaction.js';
 import { waitFor } from '../helpers/wait-for.js';
+import { retentionContract, type TwinFactory } from './retention-contract.js';
 
 /** Makes a ready, empty, isolated store for one test, and arranges its cleanup with `t.after`. */
 export type StoreFactory = (t: TestContext) => Promise<TransactionStore>;
@@ -21,7 +22,7 @@ export type StoreFactory = (t: TestContext) => Promise<TransactionStore>;
 export function storeContract(
   name: string,
   makeStore: StoreFactory,
-  options: { skip?: string | false } = {},
+  options: { skip?: string | false; openTwin: TwinFactory },
 ): void {
   const it = (title: string, fn: (t: TestContext, store: TransactionStore) => Promise<void>) =>
     test(`${name} store: ${title}`, { skip: options.skip || false }, async (t) => fn(t, await makeStore(t)));
@@ -853,6 +854,8 @@ export function storeContract(
     await store.close();
     await store.close();
   });
+
+  retentionContract(name, makeStore, options);
 }
 
 /** Ids of `items` in the list's order. */

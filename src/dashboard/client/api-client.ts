@@ -119,14 +119,15 @@ export async function api<T>(method: 'GET' | 'POST', path: string, body?: unknow
   return parsed as T;
 }
 
-/** The raw payload as stored: text, shown as is. */
-export async function rawPayload(transactionId: string): Promise<string> {
+/** The raw payload as stored: text, shown as is; null once it was erased (410). */
+export async function rawPayload(transactionId: string): Promise<string | null> {
   const key = apiKey.get();
   const response = await fetch(`/v1/transactions/${encodeURIComponent(transactionId)}/payload`, {
     headers: key ? { authorization: `Bearer ${key}` } : {},
     credentials: 'omit',
     cache: 'no-store',
   });
+  if (response.status === 410) return null;
   if (!response.ok) throw new ApiError(response.status, `HTTP ${response.status}`);
   return response.text();
 }

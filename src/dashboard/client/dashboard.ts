@@ -236,7 +236,11 @@ async function showDetail(transactionId: string, focus: boolean): Promise<void> 
     ...field('Processed', timeElement(t.processed_at)),
     ...field('Last error', t.last_error),
   );
-  byId('detail-payload').textContent = payload;
+  const shown = byId('detail-payload');
+  shown.textContent =
+    payload ??
+    'Erased: this transaction is finished and its payload was erased (PAYLOAD_RETENTION_DAYS, or on request). Its fields above are kept.';
+  shown.classList.toggle('erased', payload === null);
   byId('detail-heading').textContent = `Transaction ${t.transaction_id}`;
   const retry = byId<HTMLButtonElement>('retry-one');
   retry.disabled = t.status !== 'FAILED';

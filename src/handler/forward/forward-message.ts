@@ -24,7 +24,8 @@ export function forwardMessageId(transactionId: string): string {
  * The message for `record`: the transaction as `GET /v1/transactions/{id}` shows it, with the
  * webhook the provider sent, parsed, under `payload`. Built from the API's own view, so fields the
  * view gains are forwarded too. The stored payload is the request body the API validated: JSON, or
- * a gateway's form, forwarded as an object of its fields.
+ * a gateway's form, forwarded as an object of its fields; `payload` is null once it was erased (a
+ * FAILED transaction requeued after its payload's retention).
  */
 export function forwardMessage(record: TransactionRecord): ForwardMessage {
   const body = JSON.stringify({

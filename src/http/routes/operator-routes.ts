@@ -17,6 +17,7 @@ import { toTransactionView } from '../../transactions/transaction-view.js';
 import { HttpError } from '../http-errors.js';
 import {
   listQuery,
+  PayloadErased,
   RawPayload,
   RetryMatched,
   RetryRequeued,
@@ -172,18 +173,52 @@ export const operatorRoutes: FastifyPluginAsyncTypebox<OperatorRoutesOptions> = 
         summary: "A transaction's raw payload",
         description:
           'The webhook body exactly as it was received, extra fields included: JSON, or the form PayU and Paytm post ' +
-          '(application/x-www-form-urlencoded).',
+          '(application/x-www-form-urlencoded); 410 once it was erased (PAYLOAD_RETENTION_DAYS, or on request), while ' +
+          'the transaction itself can still be read.',
         tags: ['operators'],
         security,
         params: TransactionParams,
-        response: { 200: RawPayload, 401: ErrorBody, 404: ErrorBody, 422: ErrorBody },
+        response: { 200: RawPayload, 401: ErrorBody, 404: ErrorBody, 410: ErrorBody, 422: ErrorBody },
       },
     },
     async (request, reply) => {
       const record = await store.get(request.params.transaction_id);
       if (!record) throw new HttpError(404, 'Transaction not found');
+      if (record.payload === null) throw new HttpError(410, 'Payload erased');
       // As it arrived: JSON, or a gateway's form (see storedPayloadFormat).
       return reply.type(STORED_PAYLOAD_MEDIA_TYPES[storedPayloadFormat(record.payload)]).send(record.payload);
+    },
+  );
+
+  app.delete(
+    '/v1/transactions/:transaction_id/payload',
+    {
+      schema: {
+        summary: "Erase a finished transaction's raw payload",
+        description:
+          'Erases the webhook body of a PROCESSED or FAILED transaction (personal data it may carry), keeping ' +
+          'the transaction: its ids, status, provider fields, amount, currency and times. 204 also when it was ' +
+          'already erased; 409 while the transaction is RECEIVED or PROCESSING, whose processing still needs it.',
+        tags: ['operators'],
+        security,
+        params: TransactionParams,
+        response: { 204: PayloadErased, 401: ErrorBody, 404: ErrorBody, 409: ErrorBody, 422: ErrorBody },
+      },
+    },
+    async (request, reply) => {
+      const transactionId = request.params.transaction_id;
+      switch (await store.erasePayload(transactionId)) {
+        case 'not-found':
+          throw new HttpError(404, 'Transaction not found');
+        case 'unfinished':
+          throw new HttpError(
+            409,
+            'Transaction is not finished: its payload is erased once it is PROCESSED or FAILED',
+          );
+        case 'erased':
+          request.log.info({ transactionId }, 'payload erased on request');
+          return reply.code(204).send(null);
+      }
     },
   );
 };

@@ -16,4 +16,5 @@ export const cashfreeDefinition: ProviderDefinition<SecretsSettings> = {
   secretHeaders: [CASHFREE_SIGNATURE_HEADER],
   create: (settings) => cashfreeProvider(settings),
   readStoredEvent: (payload, eventId) => mapCashfreeEvent(parseCashfreeBody(payload).value, eventId),
+  isRefundEvent: (eventType) => eventType.startsWith('REFUND_'),
 };

@@ -17,4 +17,5 @@ export const razorpayDefinition: ProviderDefinition<SecretsSettings> = {
   secretHeaders: [RAZORPAY_SIGNATURE_HEADER],
   create: (settings) => razorpayProvider(settings),
   readStoredEvent: (payload, eventId) => mapRazorpayEvent(parseSignedJson(payload), eventId),
+  isRefundEvent: (eventType) => eventType.startsWith('refund.'),
 };

@@ -37,4 +37,6 @@ export const stripeDefinition: ProviderDefinition<StripeProviderOptions> = {
   secretHeaders: [STRIPE_SIGNATURE_HEADER],
   create: (options) => stripeProvider(options),
   readStoredEvent: (payload, eventId) => mapStripeEvent(parseSignedJson(payload), eventId),
+  // refund.* (a Refund object) and charge.refund.* carry the refund; charge.refunded the charge.
+  isRefundEvent: (eventType) => /(^|\.)refund\./.test(eventType),
 };

@@ -2,11 +2,13 @@ import { type Collection, Decimal128, type Filter, MongoBulkWriteError, MongoCli
 import type { PaymentStatus } from '../../domain/payment-status.js';
 import type { Provider } from '../../domain/provider-event.js';
 import type { PaymentMismatch, ReconcileStatus } from '../../domain/reconciliation.js';
-import type {
-  NewTransaction,
-  ReceivedVia,
-  TransactionRecord,
-  TransactionStatus,
+import {
+  FINISHED_STATUSES,
+  isFinished,
+  type NewTransaction,
+  type ReceivedVia,
+  type TransactionRecord,
+  type TransactionStatus,
 } from '../../domain/transaction.js';
 import type {
   KeysetPosition,
@@ -23,8 +25,10 @@ import type {
   DueQuery,
   DueTransaction,
   InsertOutcome,
+  PayloadErasure,
   ReconcileLease,
   ReconcileRunRecord,
+  StorageSize,
   TransactionStore,
 } from '../transaction-store.js';
 
@@ -57,7 +61,10 @@ interface TransactionDocument {
   last_error: string | null;
   delivery_id: string | null;
   request_id: string | null;
-  payload: string;
+  /** Removed when the payload is erased, so the retention index on it drops the document. */
+  payload?: string;
+  /** When the payload was erased; absent until then. */
+  payload_erased_at?: Date;
   /** Absent on documents written before provider events existed: read as null. */
   provider?: Provider | null;
   event_type?: string | null;
@@ -120,6 +127,15 @@ function toReconcileStatus(doc: ReconcileStateDocument): ReconcileStatus {
 }
 
 const DUPLICATE_KEY = 11000;
+
+/**
+ * How often `insertMany` offers again the ids it neither inserted nor found: each time, retention
+ * deleted the document that made the insert skip an id before it could be read.
+ */
+const INSERT_ROUNDS = 5;
+
+/** Documents retention may act on. */
+const FINISHED: Filter<TransactionDocument> = { status: { $in: [...FINISHED_STATUSES] } };
 
 // Filters below are built only from these checked values. A caller object reaching a filter could
 // carry operators (`{ $ne: null }` as an id would match any document), so anything that is not a
@@ -248,7 +264,7 @@ function toRecord(doc: TransactionDocument): TransactionRecord {
     deliveryId: doc.delivery_id ?? null,
     requestId: doc.request_id ?? null,
     receivedVia: doc.received_via ?? 'webhook',
-    payload: doc.payload,
+    payload: doc.payload_erased_at ? null : (doc.payload ?? null),
   };
 }
 
@@ -333,6 +349,15 @@ export class MongoStore implements TransactionStore {
           name: 'list_reconciled',
           partialFilterExpression: { received_via: 'reconciliation' },
         },
+        // Retention: finished documents by their last change (a partial filter on two statuses
+        // needs $in, which servers before 7.0 refuse, so this one holds every document), and the
+        // documents whose payload is still there (an erased payload is removed from its document).
+        { key: { status: 1, updated_at: 1 }, name: 'retention_finished' },
+        {
+          key: { updated_at: 1, status: 1 },
+          name: 'retention_payloads',
+          partialFilterExpression: { payload: { $exists: true } },
+        },
       ]);
       const db = client.db(this.options.database);
       const writeConcern = { writeConcern: { w: 'majority' as const, journal: true } };
@@ -381,30 +406,32 @@ export class MongoStore implements TransactionStore {
       const id = text(item.transactionId, 'transactionId');
       if (!firsts.has(id)) firsts.set(id, item);
     }
-    const batch = [...firsts.values()];
-    const documents = batch.map(toDocument);
-    let skipped = new Set<number>();
-    try {
-      // Unordered: one existing id must not stop the rest of the batch from going in.
-      await this.collection.insertMany(documents, { ordered: false });
-    } catch (error) {
-      skipped = duplicatePositions(error);
-    }
     const records = new Map<string, TransactionRecord>();
     const inserted = new Set<string>();
-    const existing: string[] = [];
-    for (const [i, document] of documents.entries()) {
-      if (skipped.has(i)) {
-        existing.push(document.transaction_id);
-      } else {
-        inserted.add(document.transaction_id);
-        records.set(document.transaction_id, toRecord(document));
+    let documents = [...firsts.values()].map(toDocument);
+    for (let round = 1; documents.length > 0 && round <= INSERT_ROUNDS; round++) {
+      let skipped = new Set<number>();
+      try {
+        // Unordered: one existing id must not stop the rest of the batch from going in.
+        await this.collection.insertMany(documents, { ordered: false });
+      } catch (error) {
+        skipped = duplicatePositions(error);
       }
-    }
-    if (existing.length > 0) {
-      // No document is ever deleted, so the one that made the insert skip an id is still there.
+      const existing: string[] = [];
+      for (const [i, document] of documents.entries()) {
+        if (skipped.has(i)) {
+          existing.push(document.transaction_id);
+        } else {
+          inserted.add(document.transaction_id);
+          records.set(document.transaction_id, toRecord(document));
+        }
+      }
+      if (existing.length === 0) break;
       const found = await this.collection.find({ transaction_id: { $in: existing } }).toArray();
       for (const doc of found) records.set(doc.transaction_id, toRecord(doc));
+      // The document that made the insert skip an id can be deleted by retention before it is
+      // read: the id is then offered again, and stored as new.
+      documents = documents.filter((d) => !records.has(d.transaction_id));
     }
     return insertOutcomesInOrder(items, records, inserted);
   }
@@ -596,6 +623,84 @@ export class MongoStore implements TransactionStore {
       )
       .toArray();
     return docs.map(toRecord);
+  }
+
+  /**
+   * Retention's candidates: the transaction ids of at most `limit` documents matching `filter`,
+   * oldest last change first.
+   */
+  private async oldest(filter: Filter<TransactionDocument>, limit: number): Promise<string[]> {
+    const count = Math.floor(finite(limit, 'limit'));
+    // limit(0) would mean "no limit" to MongoDB.
+    if (count <= 0) return [];
+    return this.collection
+      .find(filter, { sort: { updated_at: 1 }, limit: count, projection: { _id: 0, transaction_id: 1 } })
+      .map((doc) => doc.transaction_id)
+      .toArray();
+  }
+
+  /**
+   * Finds the oldest finished documents, then deletes them with one conditional statement that
+   * repeats the status and age conditions, so a document requeued in between stays. Without a
+   * replica set there is no transaction around the two: documents recorded about these
+   * transactions in other collections are deleted next, by the ids no longer found here.
+   */
+  async deleteFinished(before: Date, limit: number): Promise<number> {
+    const cutoff = { ...FINISHED, updated_at: { $lt: instant(before, 'before') } };
+    const ids = await this.oldest(cutoff, limit);
+    if (ids.length === 0) return 0;
+    const { deletedCount } = await this.collection.deleteMany({ ...cutoff, transaction_id: { $in: ids } });
+    return deletedCount;
+  }
+
+  async erasePayloads(before: Date, limit: number): Promise<number> {
+    const kept = {
+      ...FINISHED,
+      payload: { $exists: true },
+      updated_at: { $lt: instant(before, 'before') },
+    };
+    const ids = await this.oldest(kept, limit);
+    if (ids.length === 0) return 0;
+    const { modifiedCount } = await this.collection.updateMany(
+      { ...kept, transaction_id: { $in: ids } },
+      { $unset: { payload: '' }, $set: { payload_erased_at: new Date() } },
+    );
+    return modifiedCount;
+  }
+
+  async erasePayload(transactionId: string): Promise<PayloadErasure> {
+    const id = text(transactionId, 'transactionId');
+    // Twice at most: a transaction that finished between the update and the read is erased then.
+    for (let round = 0; round < 2; round++) {
+      const erased = await this.collection.updateOne({ ...FINISHED, transaction_id: id }, [
+        { $set: { payload_erased_at: { $ifNull: ['$payload_erased_at', new Date()] } } },
+        { $unset: 'payload' },
+      ]);
+      if (erased.matchedCount === 1) return 'erased';
+      const doc = await this.collection.findOne(
+        { transaction_id: id },
+        { projection: { _id: 0, status: 1 } },
+      );
+      if (!doc) return 'not-found';
+      if (!isFinished(doc.status)) return 'unfinished';
+    }
+    return 'unfinished';
+  }
+
+  /** The collection's storage and indexes as WiredTiger reports them, with its free space. */
+  async storageSize(): Promise<StorageSize> {
+    const shards = await this.collection
+      .aggregate<{
+        storageStats?: { storageSize?: number; totalIndexSize?: number; freeStorageSize?: number };
+      }>([{ $collStats: { storageStats: {} } }])
+      .toArray();
+    let bytes = 0;
+    let reusable: number | null = null;
+    for (const { storageStats: stats } of shards) {
+      bytes += Number(stats?.storageSize ?? 0) + Number(stats?.totalIndexSize ?? 0);
+      if (stats?.freeStorageSize !== undefined) reusable = (reusable ?? 0) + Number(stats.freeStorageSize);
+    }
+    return { bytes, reusableBytes: reusable };
   }
 
   /**

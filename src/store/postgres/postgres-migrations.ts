@@ -11,6 +11,26 @@ export interface PostgresMigration {
   readonly sql: string;
 }
 
+/** Retention (see `SQLITE_RETENTION_MIGRATION` for the same choices on SQLite). */
+export const POSTGRES_RETENTION_MIGRATION: PostgresMigration = {
+  version: 7,
+  name: 'retention: finished transactions and erased payloads',
+  // An erased payload is marked by the time it was erased and its text emptied (as on SQLite,
+  // where the column cannot lose its NOT NULL in place). Adding a nullable column without a
+  // default changes only the catalog. The two partial indexes hold only finished transactions,
+  // by their last change: what retention deletes, and what still has a payload to erase. Built
+  // inside the migration's transaction, which blocks writes while they build; on a large table,
+  // add the column and build them CONCURRENTLY by hand first (same names) and these statements
+  // find them.
+  sql: `
+    ALTER TABLE transactions ADD COLUMN IF NOT EXISTS payload_erased_at timestamptz;
+    CREATE INDEX IF NOT EXISTS transactions_finished
+      ON transactions (updated_at) WHERE status IN ('PROCESSED', 'FAILED');
+    CREATE INDEX IF NOT EXISTS transactions_payload_kept
+      ON transactions (updated_at) WHERE status IN ('PROCESSED', 'FAILED') AND payload_erased_at IS NULL;
+  `,
+};
+
 /**
  * Schema migrations for the PostgreSQL store, in order. `PostgresStore.ready()` applies the ones
  * missing from the schema's `schema_migrations` table under an advisory lock. Append new entries;
@@ -153,4 +173,5 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
       CREATE INDEX reconcile_mismatches_amount ON reconcile_mismatches (amount DESC, provider, payment_id COLLATE "C");
     `,
   },
+  POSTGRES_RETENTION_MIGRATION,
 ];

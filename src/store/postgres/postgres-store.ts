@@ -3,6 +3,7 @@ import type { PaymentStatus } from '../../domain/payment-status.js';
 import type { Provider } from '../../domain/provider-event.js';
 import type { PaymentMismatch, ReconcileStatus } from '../../domain/reconciliation.js';
 import {
+  FINISHED_STATUSES,
   type NewTransaction,
   type ReceivedVia,
   receivedRecord,
@@ -24,8 +25,10 @@ import type {
   DueQuery,
   DueTransaction,
   InsertOutcome,
+  PayloadErasure,
   ReconcileLease,
   ReconcileRunRecord,
+  StorageSize,
   TransactionStore,
 } from '../transaction-store.js';
 import { POSTGRES_MIGRATIONS } from './postgres-migrations.js';
@@ -80,13 +83,14 @@ const COLUMNS = [
   'payment_id',
   'payment_status',
   'received_via',
+  'payload_erased_at',
 ] as const;
 
 // Columns are listed rather than `*`, so a process still running older code keeps working while a
 // newer one adds columns during a rolling deploy.
 const SELECTED = COLUMNS.join(', ');
-/** Every column but the payload, which list pages leave out. */
-const SUMMARY_COLUMNS = COLUMNS.filter((c) => c !== 'payload').join(', ');
+/** Every column but the payload and its erasure, which list pages leave out. */
+const SUMMARY_COLUMNS = COLUMNS.filter((c) => c !== 'payload' && c !== 'payload_erased_at').join(', ');
 
 /** Ids compare byte by byte (the "C" collation) whatever the database's, as in the other stores. */
 const POSTGRES: SqlDialect = {
@@ -99,6 +103,19 @@ const POSTGRES: SqlDialect = {
 
 /** Completions are counted in this many rows, one picked per store, so workers rarely wait on each other. */
 const PROCESSED_COUNT_SHARDS = 64;
+
+/**
+ * How often `insertMany` offers again the ids it neither inserted nor found: each time, retention
+ * deleted the row that made the insert skip an id before it could be read, which needs a finished
+ * transaction to expire between two statements.
+ */
+const INSERT_ROUNDS = 5;
+
+/** The store's own tables, whose sizes make up {@link PostgresStore.storageSize}. */
+const STORE_TABLES = ['transactions', 'processed_count', 'schema_migrations'] as const;
+
+/** The statuses retention may act on, as an SQL list. */
+const FINISHED = FINISHED_STATUSES.map((s) => `'${s}'`).join(', ');
 
 interface SummaryRow {
   transaction_id: string;
@@ -127,11 +144,13 @@ interface SummaryRow {
 
 interface Row extends SummaryRow {
   payload: string;
+  /** Set once the payload was erased (its text is then empty). */
+  payload_erased_at: Date | null;
 }
 
 function toRecord(row: Row): TransactionRecord {
   const record = toSummary(row) as TransactionRecord;
-  record.payload = row.payload;
+  record.payload = row.payload_erased_at === null ? row.payload : null;
   return record;
 }
 
@@ -330,6 +349,51 @@ function statements(schema: string) {
     countByStatus: `
       SELECT (SELECT coalesce(sum(n), 0) FROM ${schema}.processed_count) AS processed,
              (SELECT coalesce(json_agg(g), '[]') FROM (${openCounts}) AS g) AS open`,
+    // Retention. The oldest finished rows are picked through their partial index and locked, and
+    // rows another transaction holds at this moment (a completion, a requeue, another worker's
+    // retention) are skipped rather than waited for: batches of several workers never overlap and
+    // never wait on each other's rows, so the only lock one can wait for is its count shard, taken
+    // last. The delete repeats the status and age conditions on the locked rows. Rows recorded
+    // about these transactions in other tables are deleted in this statement too, as another
+    // data-modifying step joined on \`deleted\`. PROCESSED rows leave the count in the same
+    // statement, from this store's shard (a shard may go below zero; only the sum is read).
+    deleteFinished: `
+      WITH picked AS MATERIALIZED (
+        SELECT transaction_id FROM ${table}
+         WHERE status IN (${FINISHED}) AND updated_at < $1
+         ORDER BY updated_at LIMIT $2 FOR UPDATE SKIP LOCKED
+      ), deleted AS (
+        DELETE FROM ${table} AS t USING picked
+         WHERE t.transaction_id = picked.transaction_id AND t.status IN (${FINISHED}) AND t.updated_at < $1
+        RETURNING t.transaction_id, t.status
+      ), counted AS (
+        INSERT INTO ${schema}.processed_count AS c (shard, n)
+        SELECT $3, -count(*) FROM deleted WHERE status = 'PROCESSED' HAVING count(*) > 0
+        ON CONFLICT (shard) DO UPDATE SET n = c.n + EXCLUDED.n
+      )
+      SELECT count(*) AS n FROM deleted`,
+    erasePayloads: `
+      WITH picked AS MATERIALIZED (
+        SELECT transaction_id FROM ${table}
+         WHERE status IN (${FINISHED}) AND payload_erased_at IS NULL AND updated_at < $1
+         ORDER BY updated_at LIMIT $2 FOR UPDATE SKIP LOCKED
+      )
+      UPDATE ${table} AS t SET payload = '', payload_erased_at = $3 FROM picked
+       WHERE t.transaction_id = picked.transaction_id AND t.status IN (${FINISHED})
+         AND t.payload_erased_at IS NULL AND t.updated_at < $1`,
+    // The row is locked first, so the status read is the one the erasure acts on.
+    erasePayload: `
+      WITH target AS (
+        SELECT transaction_id, status FROM ${table} WHERE transaction_id = $1 FOR UPDATE
+      ), erased AS (
+        UPDATE ${table} AS t SET payload = '', payload_erased_at = coalesce(t.payload_erased_at, $2)
+          FROM target WHERE t.transaction_id = target.transaction_id AND target.status IN (${FINISHED})
+        RETURNING 1
+      )
+      SELECT status, (SELECT count(*) FROM erased) AS erased FROM target`,
+    storageSize: `
+      SELECT coalesce(sum(pg_total_relation_size(to_regclass(name))), 0) AS bytes
+        FROM unnest($1::text[]) AS name`,
     stats: `
       SELECT (SELECT coalesce(sum(n), 0) FROM ${schema}.processed_count) AS processed,
              (SELECT coalesce(json_agg(g), '[]') FROM (${openCounts}) AS g) AS open,
@@ -496,34 +560,37 @@ export class PostgresStore implements TransactionStore {
     // A repeated id is a duplicate of its first occurrence, so only first occurrences are offered.
     const firsts = new Map<string, NewTransaction>();
     for (const item of items) if (!firsts.has(item.transactionId)) firsts.set(item.transactionId, item);
-    const batch = [...firsts.values()];
-    const { rows: created } = await this.pool.query<{ transaction_id: string }>(this.#sql.insertMany, [
-      batch.map((i) => i.transactionId),
-      batch.map((i) => i.sourceAccount),
-      batch.map((i) => i.destinationAccount),
-      batch.map((i) => (i.amount === null ? null : String(i.amount))),
-      batch.map((i) => i.currency),
-      batch.map((i) => i.receivedAt),
-      batch.map((i) => i.deliveryId),
-      batch.map((i) => i.requestId),
-      batch.map((i) => i.payload),
-      batch.map((i) => i.provider),
-      batch.map((i) => i.eventType),
-      batch.map((i) => i.paymentId),
-      batch.map((i) => i.paymentStatus),
-      batch.map((i) => i.receivedVia ?? 'webhook'),
-    ]);
     const records = new Map<string, TransactionRecord>();
     const inserted = new Set<string>();
-    for (const { transaction_id: id } of created) {
-      inserted.add(id);
-      records.set(id, receivedRecord(firsts.get(id)!));
-    }
-    const existing = batch.filter((i) => !inserted.has(i.transactionId)).map((i) => i.transactionId);
-    if (existing.length > 0) {
-      // No row is ever deleted, so a row that made the insert skip an id is still there to read.
+    let offered = [...firsts.values()];
+    for (let round = 1; offered.length > 0 && round <= INSERT_ROUNDS; round++) {
+      const { rows: created } = await this.pool.query<{ transaction_id: string }>(this.#sql.insertMany, [
+        offered.map((i) => i.transactionId),
+        offered.map((i) => i.sourceAccount),
+        offered.map((i) => i.destinationAccount),
+        offered.map((i) => (i.amount === null ? null : String(i.amount))),
+        offered.map((i) => i.currency),
+        offered.map((i) => i.receivedAt),
+        offered.map((i) => i.deliveryId),
+        offered.map((i) => i.requestId),
+        offered.map((i) => i.payload),
+        offered.map((i) => i.provider),
+        offered.map((i) => i.eventType),
+        offered.map((i) => i.paymentId),
+        offered.map((i) => i.paymentStatus),
+        offered.map((i) => i.receivedVia ?? 'webhook'),
+      ]);
+      for (const { transaction_id: id } of created) {
+        inserted.add(id);
+        records.set(id, receivedRecord(firsts.get(id)!));
+      }
+      const existing = offered.filter((i) => !inserted.has(i.transactionId)).map((i) => i.transactionId);
+      if (existing.length === 0) break;
       const { rows } = await this.pool.query<Row>(this.#sql.getMany, [existing]);
       for (const row of rows) records.set(row.transaction_id, toRecord(row));
+      // A row that made the insert skip an id can be deleted by retention before it is read: the
+      // id is then offered again, and stored as new.
+      offered = offered.filter((i) => !records.has(i.transactionId));
     }
     return insertOutcomesInOrder(items, records, inserted);
   }
@@ -771,5 +838,39 @@ export class PostgresStore implements TransactionStore {
   async listMismatches(limit: number): Promise<PaymentMismatch[]> {
     const { rows } = await this.pool.query<MismatchRow>(this.#sql.listMismatches, [limit]);
     return rows.map(toMismatch);
+  }
+
+  async deleteFinished(before: Date, limit: number): Promise<number> {
+    const { rows } = await this.pool.query<{ n: string }>(this.#sql.deleteFinished, [
+      before,
+      limit,
+      this.#countShard,
+    ]);
+    return Number(rows[0]!.n);
+  }
+
+  async erasePayloads(before: Date, limit: number): Promise<number> {
+    const { rowCount } = await this.pool.query(this.#sql.erasePayloads, [before, limit, new Date()]);
+    return rowCount ?? 0;
+  }
+
+  async erasePayload(transactionId: string): Promise<PayloadErasure> {
+    const { rows } = await this.pool.query<{ status: TransactionStatus; erased: string }>(
+      this.#sql.erasePayload,
+      [transactionId, new Date()],
+    );
+    const row = rows[0];
+    if (!row) return 'not-found';
+    return Number(row.erased) > 0 ? 'erased' : 'unfinished';
+  }
+
+  /**
+   * The store's tables with their indexes and TOAST, as PostgreSQL counts them; space freed by
+   * deletions is reused by the table once vacuumed, which PostgreSQL does not report cheaply.
+   */
+  async storageSize(): Promise<StorageSize> {
+    const names = STORE_TABLES.map((t) => `${this.#schema}.${t}`);
+    const { rows } = await this.pool.query<{ bytes: string }>(this.#sql.storageSize, [names]);
+    return { bytes: Number(rows[0]!.bytes), reusableBytes: null };
   }
 }

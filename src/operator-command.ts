@@ -260,9 +260,10 @@ async function replay(
 const COMMANDS = ['list', 'show', 'stats', 'retry', 'attempts', 'replay'] as const;
 
 /**
- * `cli <command>`: the operators' list, detail, attempts, stats, bulk retry and replay for a container without a
- * browser, working on the configured store directly (and its queue, to ring for retried
- * transactions; with the in-process queue the running worker's sweep picks them up). Prints JSON
+ * `cli <command>`: the operators' list, detail, attempts, stats, bulk retry and replay for a
+ * container without a browser, working on the configured store directly (and its queue, to ring
+ * for retried and replayed transactions; with the in-process queue the running worker's sweep picks
+ * them up). Prints JSON
  * lines; returns the exit code (0 done, 1 not found or failed, 2 bad usage).
  */
 export async function runOperatorCommand(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {

@@ -130,7 +130,9 @@ test('sqlite store: a file at version 2 starts counting PROCESSED from the rows 
 
 test('sqlite store: a file of the release before attempts keeps its rows; numbering follows their attempts', async (t) => {
   const path = join(tempDir(t), 'before-attempts.db');
-  const mine = SQLITE_MIGRATIONS.findIndex((m) => m.includes('CREATE TABLE transaction_attempts'));
+  const mine = SQLITE_MIGRATIONS.findIndex(
+    (m) => typeof m === 'string' && m.includes('CREATE TABLE transaction_attempts'),
+  );
   assert.ok(mine > 0);
   const old = new Database(path);
   for (const migration of SQLITE_MIGRATIONS.slice(0, mine)) old.exec(migration);

@@ -1,3 +1,4 @@
+import { type AttemptsCostRun, attemptsCostLines } from './attempts-cost-bench.js';
 import type { CpuPerRequest } from './cpu-usage.js';
 import type { LoadResult } from './load-client.js';
 
@@ -199,6 +200,8 @@ export interface BenchResults {
   reconcile?: ReconcileRow[];
   /** Retention's rows (absent from older results). */
   retention?: RetentionResult;
+  /** Drains with the attempts history on and off (absent from older results). */
+  attemptsCost?: AttemptsCostRun[];
   skipped: string[];
 }
 
@@ -404,6 +407,27 @@ export function renderMarkdown(results: BenchResults): string {
     ]),
   );
   if (results.retention) renderRetention(lines, results.retention);
+  pushTable(
+    lines,
+    [
+      'Attempts history (one worker drains, handler delay 0)',
+      'History',
+      'Transactions',
+      'Seconds',
+      'Worker CPU µs/transaction',
+      'Machine CPU µs/transaction',
+    ],
+    '|---|---|---:|---:|---:|---:|',
+    (results.attemptsCost ?? []).map((r) => [
+      r.label,
+      r.history ? 'on' : 'off',
+      f0(r.transactions),
+      f2(r.seconds),
+      f1(r.workerUs),
+      f1(r.machineUs),
+    ]),
+  );
+  for (const line of attemptsCostLines(results.attemptsCost ?? [])) lines.push('', line);
   for (const reason of results.skipped) lines.push('', `Skipped: ${reason}`);
   return `${lines.join('\n')}\n`;
 }

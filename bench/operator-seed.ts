@@ -1,7 +1,8 @@
 /**
- * A million transactions as a gateway accumulates them over 30 days, written straight into a
- * store's table (not through HTTP) so the operators' rows can be measured on a full store in
- * seconds. Deterministic: the same seed gives the same rows on every store.
+ * A million transactions as a gateway accumulates them over 30 days, with the attempts a worker
+ * would have recorded for them, written straight into a store's tables (not through HTTP) so the
+ * operators' rows can be measured on a full store in seconds. Deterministic: the same seed gives
+ * the same rows on every store.
  */
 import Database from 'better-sqlite3';
 import pg from 'pg';
@@ -20,6 +21,70 @@ export interface SeedRow {
   attempts: number;
   lastError: string | null;
   payload: string;
+}
+
+/** One attempt of a seeded row's history. */
+export interface SeedAttempt {
+  attempt: number;
+  startedAt: number;
+  finishedAt: number | null;
+  outcome: 'succeeded' | 'retrying' | 'failed' | null;
+  error: string | null;
+  httpStatus: number | null;
+  excerpt: string | null;
+}
+
+const BUSY = 'RetryableError: HTTP 503: Service Unavailable';
+
+/**
+ * The history of a seeded row, as the worker forwarding it would have left it: a PROCESSED row one
+ * attempt answered 200, a FAILED row four attempts answered 503 and the last one failed, a
+ * PROCESSING row one attempt running; a RECEIVED row none.
+ */
+export function seedAttempts(row: SeedRow): SeedAttempt[] {
+  if (row.status === 'PROCESSED') {
+    const at = row.updatedAt;
+    return [
+      {
+        attempt: 1,
+        startedAt: at - 50,
+        finishedAt: at,
+        outcome: 'succeeded',
+        error: null,
+        httpStatus: 200,
+        excerpt: '',
+      },
+    ];
+  }
+  if (row.status === 'FAILED') {
+    return Array.from({ length: row.attempts }, (_, i) => {
+      const startedAt = row.createdAt + i * 12_000;
+      const last = i === row.attempts - 1;
+      return {
+        attempt: i + 1,
+        startedAt,
+        finishedAt: startedAt + 40,
+        outcome: last ? 'failed' : 'retrying',
+        error: BUSY,
+        httpStatus: 503,
+        excerpt: 'Service Unavailable',
+      };
+    });
+  }
+  if (row.status === 'PROCESSING') {
+    return [
+      {
+        attempt: 1,
+        startedAt: row.updatedAt,
+        finishedAt: null,
+        outcome: null,
+        error: null,
+        httpStatus: null,
+        excerpt: null,
+      },
+    ];
+  }
+  return [];
 }
 
 /** What the measurements need to know about the seeded rows. */
@@ -205,8 +270,14 @@ export async function seedSqlite(path: string, count: number): Promise<SeedSumma
   try {
     const insert = db.prepare(
       `INSERT INTO transactions (transaction_id, status, created_at, updated_at, available_at, attempts,
-         last_error, payload, provider, event_type, payment_id, lease_owner, lease_expires_at, processed_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         last_error, payload, provider, event_type, payment_id, lease_owner, lease_expires_at, processed_at,
+         last_attempt)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    const insertAttempt = db.prepare(
+      `INSERT INTO transaction_attempts (transaction_id, attempt, started_at, finished_at, duration_ms, outcome,
+         error, http_status, response_excerpt)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     const now = Date.now();
     db.transaction(() => {
@@ -227,7 +298,21 @@ export async function seedSqlite(path: string, count: number): Promise<SeedSumma
           processing ? 'bench-worker' : null,
           processing ? now + 3_600_000 : null,
           row.status === 'PROCESSED' ? row.updatedAt : null,
+          row.attempts,
         );
+        for (const a of seedAttempts(row)) {
+          insertAttempt.run(
+            row.transactionId,
+            a.attempt,
+            a.startedAt,
+            a.finishedAt,
+            a.finishedAt === null ? null : a.finishedAt - a.startedAt,
+            a.outcome,
+            a.error,
+            a.httpStatus,
+            a.excerpt,
+          );
+        }
       }
       db.prepare(
         `UPDATE processed_count SET n = (SELECT count(*) FROM transactions WHERE status = 'PROCESSED') WHERE id = 1`,
@@ -263,12 +348,14 @@ export async function seedPostgres(url: string, count: number): Promise<SeedSumm
       const column = <T>(f: (r: SeedRow) => T) => batch.map(f);
       await client.query(
         `INSERT INTO transactions (transaction_id, status, created_at, updated_at, available_at, attempts,
-           last_error, payload, provider, event_type, payment_id, lease_owner, lease_expires_at, processed_at)
+           last_error, payload, provider, event_type, payment_id, lease_owner, lease_expires_at, processed_at,
+           last_attempt)
          SELECT id, status, to_timestamp(created / 1000.0), to_timestamp(updated / 1000.0),
                 to_timestamp(created / 1000.0), attempts, last_error, payload, provider, event_type, payment_id,
                 CASE WHEN status = 'PROCESSING' THEN 'bench-worker' END,
                 CASE WHEN status = 'PROCESSING' THEN to_timestamp($11::float8 / 1000.0) END,
-                CASE WHEN status = 'PROCESSED' THEN to_timestamp(updated / 1000.0) END
+                CASE WHEN status = 'PROCESSED' THEN to_timestamp(updated / 1000.0) END,
+                attempts
            FROM unnest($1::text[], $2::text[], $3::float8[], $4::float8[], $5::int[], $6::text[], $7::text[],
                        $8::text[], $9::text[], $10::text[])
                 AS r (id, status, created, updated, attempts, last_error, payload, provider, event_type, payment_id)`,
@@ -286,6 +373,29 @@ export async function seedPostgres(url: string, count: number): Promise<SeedSumm
           now + 3_600_000,
         ],
       );
+      const attempts = batch.flatMap((row) =>
+        seedAttempts(row).map((a) => ({ id: row.transactionId, ...a })),
+      );
+      const of = <T>(f: (a: (typeof attempts)[number]) => T) => attempts.map(f);
+      await client.query(
+        `INSERT INTO transaction_attempts (transaction_id, attempt, started_at, finished_at, duration_ms, outcome,
+           error, http_status, response_excerpt)
+         SELECT id, attempt, to_timestamp(started / 1000.0), to_timestamp(finished / 1000.0),
+                (finished - started)::integer, outcome, error, http_status, excerpt
+           FROM unnest($1::text[], $2::int[], $3::float8[], $4::float8[], $5::text[], $6::text[], $7::int[],
+                       $8::text[])
+                AS a (id, attempt, started, finished, outcome, error, http_status, excerpt)`,
+        [
+          of((a) => a.id),
+          of((a) => a.attempt),
+          of((a) => a.startedAt),
+          of((a) => a.finishedAt),
+          of((a) => a.outcome),
+          of((a) => a.error),
+          of((a) => a.httpStatus),
+          of((a) => a.excerpt),
+        ],
+      );
       batch = [];
     };
     for (const row of seedRows(count, now)) {
@@ -297,6 +407,7 @@ export async function seedPostgres(url: string, count: number): Promise<SeedSumm
       `UPDATE processed_count SET n = (SELECT count(*) FROM transactions WHERE status = 'PROCESSED') WHERE shard = 0`,
     );
     await client.query('VACUUM ANALYZE transactions');
+    await client.query('VACUUM ANALYZE transaction_attempts');
     return summary(count, now, started);
   } finally {
     await client.end();

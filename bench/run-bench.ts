@@ -7,7 +7,7 @@
  *
  * Options: `--duration <s>` per load run (10), `--connections <n>` (32), `--soak` (a 5-minute soak;
  * default 30 s), `--soak-seconds <s>` (0 skips it), `--only <keys>` (comma-separated among
- * embedded, embedded-normal, postgres-redis, operator, reconcile, retention), `--no-drain`,
+ * embedded, embedded-normal, postgres-redis, operator, reconcile, retention, attempts-cost), `--no-drain`,
  * `--no-forward` (skips the forwarding drain), `--forward-only` (only the forwarding drain rows),
  * `--out <dir>` (bench/results), `--client wrk` (closed-loop runs from wrk instead of autocannon;
  * wrk must be on PATH), `--operator-rows <n>` (transactions in the store of the operators' rows,
@@ -16,7 +16,9 @@
  * `--reconcile-events <n>` (events listed to the reconciliation pass, 10,000; `--only reconcile`
  * runs only that row), `--retention-seconds <s>` (the retention row's steady run, 240),
  * `--retention-rows <n>` (its backlog, 1,000,000), `--retention-load-seconds <s>` (each backlog run,
- * 30; `--only retention` runs only the retention rows).
+ * 30; `--only retention` runs only the retention rows), `--attempts-transactions <n>` and
+ * `--attempts-rounds <n>` (the attempts-cost row: drains of 10,000, two with the history and two
+ * without, per store; `--only attempts-cost` runs only it).
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -26,6 +28,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { unsupportedNodeVersion } from '../src/node-version.js';
 import { forwardSecret, startForwardReceiver } from '../test/helpers/forward-receiver.js';
+import { measureAttemptsCost } from './attempts-cost-bench.js';
 import {
   type Deployment,
   embeddedDeployment,
@@ -78,6 +81,8 @@ const { values: args } = parseArgs({
     'retention-seconds': { type: 'string', default: '240' },
     'retention-rows': { type: 'string', default: '1000000' },
     'retention-load-seconds': { type: 'string', default: '30' },
+    'attempts-transactions': { type: 'string', default: '10000' },
+    'attempts-rounds': { type: 'string', default: '2' },
   },
 });
 
@@ -534,6 +539,43 @@ async function measureReconciliation(results: BenchResults): Promise<void> {
   }
 }
 
+/**
+ * The cost of recording attempts: drains with the history on and off, on SQLite and, when
+ * reachable, on PostgreSQL + Redis (`deployments` are reused when they are part of the run).
+ */
+async function measureAttemptsCostRows(
+  results: BenchResults,
+  deployments: readonly Deployment[],
+): Promise<void> {
+  const transactions = Number(args['attempts-transactions']);
+  const rounds = Number(args['attempts-rounds']);
+  const own: Deployment[] = [];
+  const targets: Deployment[] = [deployments.find((d) => d.key === 'embedded') ?? embeddedDeployment('FULL')];
+  if (!deployments.includes(targets[0]!)) own.push(targets[0]!);
+  const pg = deployments.find((d) => d.key === 'postgres-redis');
+  if (pg) targets.push(pg);
+  else {
+    const made = await postgresRedisDeployment(`${RUN_ID}a`);
+    if ('deployment' in made) {
+      targets.push(made.deployment);
+      own.push(made.deployment);
+    } else {
+      const line = `attempts-cost row on PostgreSQL + Redis (${made.skipped})`;
+      results.skipped.push(line);
+      log(`!!! SKIPPING ${line} !!!`);
+    }
+  }
+  try {
+    results.attemptsCost = [];
+    for (const d of targets) {
+      log(`${d.label}: attempts history cost`);
+      results.attemptsCost.push(...(await measureAttemptsCost(d, transactions, rounds, log)));
+    }
+  } finally {
+    for (const d of own) await d.cleanup().catch(() => undefined);
+  }
+}
+
 async function main(): Promise<void> {
   // The services it starts run on this Node and refuse an unsupported one: say so before measuring.
   const unsupported = unsupportedNodeVersion();
@@ -626,6 +668,7 @@ async function main(): Promise<void> {
         rmSync(dir, { recursive: true, force: true });
       }
     }
+    if (wanted('attempts-cost') && !FORWARD_ONLY) await measureAttemptsCostRows(results, deployments);
   } finally {
     await stopAll();
     for (const d of deployments) await d.cleanup().catch(() => undefined);

@@ -39,6 +39,13 @@ const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'
  */
 const envSchema = z.object({
   PORT: integer(8000, 0, 65535),
+  METRICS_PORT: optional(
+    z.coerce
+      .number({ message: 'must be a port number' })
+      .int('must be an integer')
+      .min(0, 'must be at least 0')
+      .max(65535, 'must be at most 65535'),
+  ),
   HOST: withDefault(z.string().min(1), '0.0.0.0'),
   PROCESS_DELAY_SECONDS: seconds(30),
   STORE: optional(z.enum(['sqlite', 'postgres', 'mongo'], { message: 'must be sqlite, postgres or mongo' })),
@@ -73,6 +80,7 @@ const envSchema = z.object({
   FORWARD_SECRET: optional(z.string()),
   FORWARD_TIMEOUT_SECONDS: seconds(10, 0.01),
   FORWARD_CONCURRENCY: integer(64, 1, 10_000),
+  ATTEMPT_HISTORY: withDefault(z.enum(['on', 'off'], { message: 'must be on or off' }), 'on'),
   LOG_LEVEL: withDefault(z.enum(LOG_LEVELS, { message: `must be one of ${LOG_LEVELS.join(', ')}` }), 'info'),
   WEBHOOK_SECRETS: commaList,
   API_KEYS: commaList,
@@ -240,6 +248,13 @@ function toConfig(env: Env, role: Role, registry: ProviderRegistry) {
   return {
     role,
     http: { host: env.HOST, port: env.PORT, bodyLimit: env.BODY_LIMIT_BYTES },
+    /**
+     * Where a worker-only process serves `GET /metrics`; null: no HTTP at all. The api and all roles
+     * serve `/metrics` on `PORT` and do not read it.
+     */
+    metricsPort: env.METRICS_PORT ?? null,
+    /** Whether attempts are recorded; off only for the bench's measure of what recording costs. */
+    attemptHistory: env.ATTEMPT_HISTORY === 'on',
     store,
     queue,
     worker: {

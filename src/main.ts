@@ -10,8 +10,9 @@ import { shutdownHardLimitMs } from './shutdown-hard-limit.js';
 /**
  * Entry point: `main.js [all|api|worker]` runs a role; `main.js requeue <transaction_id>` puts a
  * FAILED transaction back to RECEIVED; `main.js migrate` brings the store's schema up to date;
- * `main.js cli <list|show|stats|retry>` gives operators the list, stats and bulk retry.
- * Configuration comes from the environment, validated once.
+ * `main.js cli <list|show|stats|retry|attempts|replay>` gives operators the list, stats, bulk
+ * retry, a transaction's attempts and replay. Configuration comes from the environment, validated
+ * once.
  */
 async function main(argv: string[]): Promise<void> {
   // Before anything loads the SQLite addon, which would end the process with a segfault on Node 20.

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { loadCommandConfig } from './command-config.js';
+import { isReplayable, type ReplaySelection } from './domain/replay.js';
 import type { RetrySelection, TransactionFilter } from './domain/transaction-query.js';
 import type { TransactionView } from './http/schemas.js';
 import { PROVIDER_REGISTRY, providerNames } from './providers/provider-registry.js';
@@ -9,6 +10,7 @@ import { ReconcileUsageError, runReconcileCommand } from './reconcile/reconcile-
 import { runRequeueCommand } from './requeue-command.js';
 import { createStore } from './store/create-store.js';
 import type { TransactionStore } from './store/transaction-store.js';
+import { MAX_LISTED_ATTEMPTS, toAttemptView } from './transactions/attempt-view.js';
 import {
   type FilterInput,
   type InputProblem,
@@ -16,6 +18,8 @@ import {
   parseLimit,
 } from './transactions/filter-input.js';
 import { decodeCursor } from './transactions/list-cursor.js';
+import { replayMatching } from './transactions/replay-matching.js';
+import { notReplayableReason, replayTransaction } from './transactions/replay-transaction.js';
 import { retryFailed } from './transactions/retry-failed.js';
 import { RECENT_FAILURES_MS, toStatsView } from './transactions/stats-view.js';
 import { DEFAULT_PAGE_SIZE, listTransactionPage, MAX_PAGE_SIZE } from './transactions/transaction-page.js';
@@ -32,6 +36,11 @@ const USAGE = `Usage: cli <command> [options]   (against the configured store, l
   retry [filters] | --ids a,b [--dry-run]
         FAILED transactions back to RECEIVED (--dry-run only counts them)
   requeue <transaction_id>    one FAILED transaction back to RECEIVED (also: npm run requeue)
+  attempts <transaction_id>   every run of the handler for it, oldest first, one JSON line each
+  replay <transaction_id>     one PROCESSED or FAILED transaction through the handler again
+  replay [filters] | --ids a,b [--dry-run]
+        every PROCESSED or FAILED match through the handler again (--status PROCESSED or FAILED;
+        --dry-run only counts them)
   reconcile [--provider stripe|razorpay] [--since WHEN]
         a reconciliation pass now: recovers Stripe events that never arrived, checks Razorpay
         payments' states; one JSON line per provider (exit 1 if any run failed)
@@ -191,13 +200,83 @@ async function retry(
   return 0;
 }
 
+async function attempts(args: string[], store: TransactionStore): Promise<number> {
+  const [transactionId, ...extra] = args;
+  if (!transactionId || extra.length > 0) throw new UsageError('attempts takes one transaction id');
+  const [record, rows] = await Promise.all([
+    store.get(transactionId),
+    store.listAttempts(transactionId, MAX_LISTED_ATTEMPTS),
+  ]);
+  if (!record) {
+    console.error(JSON.stringify({ detail: 'Transaction not found' }));
+    return 1;
+  }
+  for (const row of rows) console.log(JSON.stringify(toAttemptView(row)));
+  return 0;
+}
+
+async function replay(
+  args: string[],
+  store: TransactionStore,
+  queue: () => Promise<JobQueue>,
+): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { ...FILTER_OPTIONS, ids: { type: 'string' }, 'dry-run': { type: 'boolean' } },
+  });
+  const { ids, 'dry-run': dryRun, ...filters } = values;
+  if (positionals.length > 0) {
+    const given = Object.keys(values).map((k) => `--${k}`);
+    if (positionals.length > 1 || given.length > 0) {
+      throw new UsageError('replay takes one transaction id, or filters, or --ids (not together)');
+    }
+    const result = await replayTransaction(store, await queue(), positionals[0]!);
+    if (result.outcome === 'not-found') {
+      console.error(JSON.stringify({ detail: 'Transaction not found' }));
+      return 1;
+    }
+    if (result.outcome === 'not-replayable') {
+      console.error(JSON.stringify({ detail: notReplayableReason(result.record) }));
+      return 1;
+    }
+    console.log(
+      JSON.stringify({ transaction_id: result.record.transactionId, status: result.record.status }),
+    );
+    return 0;
+  }
+  let selection: ReplaySelection;
+  if (ids !== undefined) {
+    const given = Object.keys(filters).map((k) => `--${k}`);
+    if (given.length > 0) throw new UsageError(`--ids cannot be combined with ${given.join(', ')}`);
+    const list = [...new Set(ids.split(',').map((id) => id.trim()))].filter((id) => id.length > 0);
+    if (list.length === 0 || list.length > MAX_PAGE_SIZE) {
+      throw new UsageError(`--ids: 1 to ${MAX_PAGE_SIZE} comma-separated ids`);
+    }
+    selection = { kind: 'ids', ids: list };
+  } else {
+    const { status, ...filter } = filterFrom(filters);
+    if (status !== undefined && !isReplayable(status)) {
+      throw new UsageError('--status: only PROCESSED or FAILED transactions can be replayed');
+    }
+    selection = { kind: 'filter', filter: status === undefined ? filter : { ...filter, status } };
+  }
+  if (dryRun) {
+    console.log(JSON.stringify({ matched: await store.countReplayable(selection) }));
+    return 0;
+  }
+  console.log(JSON.stringify({ replayed: await replayMatching(store, await queue(), selection) }));
+  return 0;
+}
+
 /** The commands that `requeue` does not cover; `requeue` keeps its own entry point. */
-const COMMANDS = ['list', 'show', 'stats', 'retry', 'reconcile'] as const;
+const COMMANDS = ['list', 'show', 'stats', 'retry', 'attempts', 'replay', 'reconcile'] as const;
 
 /**
- * `cli <command>`: the operators' list, detail, stats and bulk retry for a container without a
- * browser, working on the configured store directly (and its queue, to ring for retried
- * transactions; with the in-process queue the running worker's sweep picks them up). Prints JSON
+ * `cli <command>`: the operators' list, detail, attempts, stats, bulk retry and replay for a
+ * container without a browser, working on the configured store directly (and its queue, to ring
+ * for retried and replayed transactions; with the in-process queue the running worker's sweep picks
+ * them up). Prints JSON
  * lines; returns the exit code (0 done, 1 not found or failed, 2 bad usage).
  */
 export async function runOperatorCommand(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
@@ -229,6 +308,10 @@ export async function runOperatorCommand(argv: string[], env: NodeJS.ProcessEnv)
         return await retry(args, store, openQueue);
       case 'reconcile':
         return await runReconcileCommand(args, config, store, openQueue);
+      case 'attempts':
+        return await attempts(args, store);
+      case 'replay':
+        return await replay(args, store, openQueue);
       default:
         throw new UsageError(`Unknown command "${command}"`);
     }

@@ -8,6 +8,7 @@ import { buildSenderVerifier } from './http/signatures/sender-verifier.js';
 import { IngestPipeline } from './ingest/ingest-pipeline.js';
 import type { Logger } from './logger.js';
 import { metricsRoutes } from './metrics/metrics-routes.js';
+import { type MetricsServer, startMetricsServer } from './metrics/metrics-server.js';
 import { ServiceMetrics } from './metrics/service-metrics.js';
 import { enabledProviders, enablingVariables, storedEventReader } from './providers/provider-registry.js';
 import { createQueue } from './queue/create-queue.js';
@@ -41,6 +42,8 @@ export interface Runtime {
   readonly app?: FastifyInstance;
   /** The address the HTTP server listens on, when listening. */
   readonly address?: string;
+  /** Where a worker-only process serves `GET /metrics` (`METRICS_PORT`), when it does. */
+  readonly metricsAddress?: string;
   /** Present in the `worker` and `all` roles. */
   readonly worker?: TransactionWorker;
   readonly sweep?: RecoverySweep;
@@ -62,7 +65,7 @@ export interface Runtime {
  */
 export async function startRuntime(config: Config, options: RuntimeOptions): Promise<Runtime> {
   const { logger } = options;
-  const store = await createStore(config.store, { log: logger });
+  const store = await createStore(config.store, { log: logger, recordAttempts: config.attemptHistory });
   const queue = await createQueue(config.queue, { log: logger });
   await store.ready();
   await queue.ready();
@@ -75,18 +78,18 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
   let app: FastifyInstance | undefined;
   let ingest: IngestPipeline | undefined;
   let address: string | undefined;
-  // Metrics are served over HTTP, so a worker-only process keeps none (its effects show in the
-  // API's transactions-by-status and queue-depth gauges).
-  const metrics = config.role === 'worker' ? undefined : new ServiceMetrics({ store, queue, log: logger });
-  const onWorkerEvent = metrics
-    ? (event: WorkerEvent) => {
-        metrics.onWorkerEvent(event);
-        options.onWorkerEvent?.(event);
-      }
-    : options.onWorkerEvent;
+  let metricsServer: MetricsServer | undefined;
+  // Every role keeps its metrics: a worker-only process serves them on METRICS_PORT when set, so
+  // its forwarding outcomes and failures reach Prometheus in a split deployment too.
+  const metrics = new ServiceMetrics({ store, queue, log: logger });
+  const onWorkerEvent = (event: WorkerEvent) => {
+    metrics.onWorkerEvent(event);
+    options.onWorkerEvent?.(event);
+  };
 
   const stop = async () => {
     const deadline = Date.now() + config.shutdownTimeoutMs;
+    await metricsServer?.close();
     await app?.close();
     await ingest?.drain();
     await reconciler?.stop();
@@ -100,12 +103,11 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
 
   try {
     if (config.role !== 'api') {
-      // Forwarding metrics need a metrics object: a worker-only process keeps none (see above).
       handler = options.handler
         ? { process: options.handler, close: async () => undefined }
         : await loadConfiguredHandler(config, {
             log: logger.child({ role: 'worker' }),
-            onAttempt: metrics?.observeForward,
+            onAttempt: metrics.observeForward,
           });
       const w = config.worker;
       worker = new TransactionWorker({
@@ -139,6 +141,14 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
       });
       // An in-process queue starts empty, so every RECEIVED row needs a job now, however fresh.
       await sweep.start(config.queue.kind === 'in-process' ? 0 : w.receivedStaleMs);
+      if (config.role === 'worker' && config.metricsPort !== null) {
+        metricsServer = await startMetricsServer(metrics, {
+          host: config.http.host,
+          port: config.metricsPort,
+          log: logger,
+        });
+        logger.info({ address: metricsServer.address }, 'metrics listening');
+      }
       // One process at a time reconciles each provider, under a lease in the store.
       reconciler = createReconciler(config.reconcile, {
         store,
@@ -176,7 +186,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
           'API_KEYS is not set: transaction reads and requeues are open to anyone who can reach the service',
         );
       }
-      ingest = new IngestPipeline({ store, queue, log: logger, onBatch: metrics?.onIngestBatch });
+      ingest = new IngestPipeline({ store, queue, log: logger, onBatch: metrics.onIngestBatch });
       app = await buildHttpApp({
         store,
         queue,
@@ -189,7 +199,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
         registry,
         providers,
         readStoredEvent: storedEventReader(registry),
-        plugins: [readinessRoutes({ store, queue }), ...(metrics ? [metricsRoutes(metrics)] : [])],
+        plugins: [readinessRoutes({ store, queue }), metricsRoutes(metrics)],
       });
       if (options.listen ?? true) {
         address = await app.listen({ host: config.http.host, port: config.http.port });
@@ -203,7 +213,19 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
     await stop().catch(() => undefined);
     throw error;
   }
-  return { config, store, queue, app, address, worker, sweep, reconciler, retention, stop };
+  return {
+    config,
+    store,
+    queue,
+    app,
+    address,
+    metricsAddress: metricsServer?.address,
+    worker,
+    sweep,
+    reconciler,
+    retention,
+    stop,
+  };
 }
 
 /** Starts retention in a worker process, saying what it keeps, and warns when that is risky. */

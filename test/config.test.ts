@@ -273,3 +273,24 @@ test('a retention that is not a number of days, or negative, stops the start nam
     );
   }
 });
+
+test('METRICS_PORT: unset opens no port; a port number, else the start stops naming it', () => {
+  assert.equal(loadConfig({}, 'worker').metricsPort, null);
+  assert.equal(loadConfig({ METRICS_PORT: '' }, 'worker').metricsPort, null);
+  assert.equal(loadConfig({ METRICS_PORT: '9464' }, 'worker').metricsPort, 9464);
+  assert.equal(loadConfig({ METRICS_PORT: '0' }, 'worker').metricsPort, 0);
+  for (const bad of ['http', '70000', '-1', '94.5']) {
+    assert.throws(
+      () => loadConfig({ METRICS_PORT: bad }, 'worker'),
+      (error: unknown) =>
+        error instanceof ConfigError && error.variable === 'METRICS_PORT' && !error.message.includes('\n'),
+      bad,
+    );
+  }
+});
+
+test('the attempts history is on unless the bench turns it off', () => {
+  assert.equal(loadConfig({}, 'all').attemptHistory, true);
+  assert.equal(loadConfig({ ATTEMPT_HISTORY: 'off' }, 'all').attemptHistory, false);
+  assert.throws(() => loadConfig({ ATTEMPT_HISTORY: 'no' }, 'all'), /ATTEMPT_HISTORY must be on or off/);
+});

@@ -23,11 +23,31 @@ export interface ProcessingContext {
   event: WebhookEvent;
 }
 
+/**
+ * What a handler may report about the call it made, kept with the attempt in the transaction's
+ * history (`GET /v1/transactions/{id}/attempts`). Resolve with it, or attach it to the error thrown
+ * as `report` (see {@link PermanentError}, {@link RetryableError}); a handler that resolves with
+ * nothing reports nothing, and works as before.
+ */
+export interface AttemptReport {
+  /** The HTTP status the downstream answered (100 to 599; anything else is not kept). */
+  httpStatus?: number;
+  /** The start of the downstream's answer; kept up to 1,024 bytes of UTF-8, cut between characters. */
+  responseExcerpt?: string;
+}
+
+/** Options of the errors a handler throws. */
+export interface HandlerErrorOptions extends ErrorOptions {
+  /** What the downstream answered, kept with the attempt. */
+  report?: AttemptReport;
+}
+
 /** The shape of a processing handler. */
 export type ProcessTransaction = (
   transaction: TransactionRecord,
   context: ProcessingContext,
-) => Promise<void>;
+  // biome-ignore lint/suspicious/noConfusingVoidType: handlers written as `Promise<void>` must still fit.
+) => Promise<void | AttemptReport>;
 
 /**
  * Throw this from a handler when retrying cannot help (the payment was rejected, the data is
@@ -36,6 +56,13 @@ export type ProcessTransaction = (
  */
 export class PermanentError extends Error {
   override readonly name = 'PermanentError';
+  /** What the downstream answered, kept with the attempt. */
+  readonly report: AttemptReport | undefined;
+
+  constructor(message: string, options: HandlerErrorOptions = {}) {
+    super(message, options);
+    this.report = options.report;
+  }
 }
 
 /**
@@ -45,13 +72,17 @@ export class PermanentError extends Error {
  */
 export class RetryableError extends Error {
   override readonly name = 'RetryableError';
+  /** What the downstream answered, kept with the attempt. */
+  readonly report: AttemptReport | undefined;
 
   constructor(
     message: string,
     /** The least wait before the next attempt, in milliseconds. */
     readonly retryAfterMs?: number,
+    options: HandlerErrorOptions = {},
   ) {
-    super(message);
+    super(message, options);
+    this.report = options.report;
   }
 }
 
@@ -64,8 +95,9 @@ export class RetryableError extends Error {
  * service did.
  *
  * Contract: it may run more than once for one transaction (a worker can die after the work but
- * before recording completion), so make it idempotent, e.g. by passing `transaction.transactionId`
- * as the idempotency key of every call it makes. Resolve when done; throw to retry.
+ * before recording completion, or an operator can replay it), so make it idempotent, e.g. by passing
+ * `transaction.transactionId` as the idempotency key of every call it makes. Resolve when done
+ * (optionally with an {@link AttemptReport}); throw to retry.
  */
 export const processTransaction: ProcessTransaction = async (_transaction, { signal, processDelayMs }) => {
   await sleep(processDelayMs, undefined, { signal });

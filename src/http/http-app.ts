@@ -27,11 +27,14 @@ import {
 } from './http-errors.js';
 import { installJsonBodyParser } from './json-body.js';
 import { lazyRequestLogger } from './request-logger.js';
+import { attemptRoutes } from './routes/attempt-routes.js';
 import { healthRoutes } from './routes/health-routes.js';
 import { operatorRoutes } from './routes/operator-routes.js';
 import { paymentRoutes } from './routes/payment-routes.js';
 import { providerWebhookRoutes } from './routes/provider-webhook-routes.js';
 import { reconciliationRoutes } from './routes/reconciliation-routes.js';
+import { replayRoutes } from './routes/replay-routes.js';
+import { timelineRoutes } from './routes/timeline-routes.js';
 import { transactionRoutes } from './routes/transaction-routes.js';
 import { webhookRoutes } from './routes/webhook-routes.js';
 
@@ -166,6 +169,14 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
   });
   await app.register(paymentRoutes, { store: options.store, readEvent: options.readStoredEvent, authorize });
   await app.register(reconciliationRoutes, { store: options.store, authorize });
+  await app.register(attemptRoutes, { store: options.store, authorize });
+  await app.register(replayRoutes, {
+    store: options.store,
+    queue: options.queue,
+    authorize,
+    providers: names,
+  });
+  await app.register(timelineRoutes, { store: options.store, authorize });
   await dashboardRoutes({ apiKeyRequired: options.apiKeys.length > 0, providers: names })(app);
   for (const plugin of options.plugins ?? []) await plugin(app);
   await app.ready();

@@ -11,8 +11,8 @@ const Text = (description: string, maxLength = 128) => Type.String({ minLength: 
 const Enum = (values: readonly string[], description: string) =>
   Type.Unsafe<string>({ type: 'string', enum: [...values], description });
 
-/** The list's filters, shared by `GET /v1/transactions` and the bulk retry's body; `providers` are the registered names. */
-const filterFields = (providers: readonly string[]) => ({
+/** The list's filters, shared by `GET /v1/transactions` and the bodies of the bulk retry and replay; `providers` are the registered names. */
+export const filterFields = (providers: readonly string[]) => ({
   status: Type.Optional(Enum(TRANSACTION_STATUSES, 'Only transactions in this status')),
   provider: Type.Optional(Enum(providers, "Only this provider's events")),
   event_type: Type.Optional(Text('Only this event type, as the provider names it (payment.captured)')),

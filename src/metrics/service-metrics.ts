@@ -59,7 +59,10 @@ function outcomeChildren<T extends string>(
  * ({@link ServiceMetrics.onIngestBatch}) and worker events ({@link ServiceMetrics.onWorkerEvent});
  * transactions by status and queue depth are read from the store and the queue when scraped.
  *
- * Worker metrics count what the worker of this process did: in an `api`-only process they stay 0.
+ * Every role keeps one: worker metrics count what the worker of this process did (in an `api`-only
+ * process they stay 0), webhook metrics what its API answered (0 in a worker-only process, which
+ * serves them on `METRICS_PORT`). The store-wide gauges (by status, oldest RECEIVED) read the same
+ * store from every process: aggregate them with max, not sum.
  */
 export class ServiceMetrics {
   /** The registry `/metrics` renders. */
@@ -326,6 +329,20 @@ export class ServiceMetrics {
           for (const status of TRANSACTION_STATUSES) this.labels(status).set(value[status] ?? 0);
         } catch (error) {
           log.warn({ err: error }, 'metrics: could not count transactions by status');
+        }
+      },
+    });
+    new Gauge({
+      name: 'webhooks_oldest_received_wait_seconds',
+      help: 'How long the RECEIVED transaction that has waited longest for a worker has been due, in seconds (retry backoff still running does not count); 0 when none waits. Read at scrape time through the recovery sweep index',
+      registers,
+      async collect() {
+        try {
+          const now = new Date();
+          const due = await withTimeout(store.oldestDueReceivedAt(now), timeoutMs, 'oldest RECEIVED');
+          this.set(due === null ? 0 : Math.max(0, (now.getTime() - due.getTime()) / 1000));
+        } catch (error) {
+          log.warn({ err: error }, 'metrics: could not read the oldest RECEIVED transaction');
         }
       },
     });

@@ -6,6 +6,8 @@ import type { TransactionStore } from './transaction-store.js';
 export interface CreateStoreOptions {
   /** Receives connection errors that happen outside any call (an idle pooled connection dropped). */
   log?: Logger;
+  /** Whether claims and outcomes write the attempts history. Default true (off only for the bench). */
+  recordAttempts?: boolean;
 }
 
 /**
@@ -16,11 +18,11 @@ export async function createStore(
   config: StoreConfig,
   options: CreateStoreOptions = {},
 ): Promise<TransactionStore> {
-  const { log } = options;
+  const { log, recordAttempts } = options;
   switch (config.kind) {
     case 'sqlite': {
       const { SqliteStore } = await import('./sqlite/sqlite-store.js');
-      return new SqliteStore({ path: config.path, synchronous: config.synchronous });
+      return new SqliteStore({ path: config.path, synchronous: config.synchronous, recordAttempts });
     }
     case 'postgres': {
       const { PostgresStore } = await import('./postgres/postgres-store.js');
@@ -28,11 +30,12 @@ export async function createStore(
         connectionString: config.url,
         // The pool replaces the connection by itself; the line tells operators the database blinked.
         onIdleError: log ? (err) => log.warn({ err }, 'idle PostgreSQL connection failed') : undefined,
+        recordAttempts,
       });
     }
     case 'mongo': {
       const { MongoStore } = await import('./mongo/mongo-store.js');
-      return new MongoStore({ url: config.url, database: config.database });
+      return new MongoStore({ url: config.url, database: config.database, recordAttempts });
     }
   }
 }

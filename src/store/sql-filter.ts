@@ -1,3 +1,4 @@
+import type { ReplaySelection } from '../domain/replay.js';
 import type {
   KeysetPosition,
   RetrySelection,
@@ -77,6 +78,17 @@ export class SqlConditions {
       this.params.push(this.dialect.ids(selection.ids));
       return this.raw(this.dialect.idIn(this.dialect.placeholder(this.params.length)));
     }
+    return this.filter(selection.filter);
+  }
+
+  /** PROCESSED and FAILED rows of `selection` (only those of its status, when it names one). */
+  replayable(selection: ReplaySelection): this {
+    if (selection.kind === 'ids') {
+      this.raw(`status IN ('PROCESSED', 'FAILED')`);
+      this.params.push(this.dialect.ids(selection.ids));
+      return this.raw(this.dialect.idIn(this.dialect.placeholder(this.params.length)));
+    }
+    if (selection.filter.status === undefined) this.raw(`status IN ('PROCESSED', 'FAILED')`);
     return this.filter(selection.filter);
   }
 

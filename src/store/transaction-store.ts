@@ -1,7 +1,11 @@
 import type { Provider } from '../domain/provider-event.js';
 import type { PaymentMismatch, ReconcileRun, ReconcileStatus } from '../domain/reconciliation.js';
+import type { ReplaySelection } from '../domain/replay.js';
+import type { TimelineCounts, TimelineQuery } from '../domain/timeline.js';
 import type { NewTransaction, TransactionRecord, TransactionStatus } from '../domain/transaction.js';
+import type { AttemptResponse, TransactionAttempt } from '../domain/transaction-attempt.js';
 import type {
+  KeysetPosition,
   RetrySelection,
   TransactionListQuery,
   TransactionStats,
@@ -21,6 +25,11 @@ export interface Claim {
   record: TransactionRecord;
   /** True when the claim took over an expired PROCESSING lease rather than a RECEIVED row. */
   reclaimed: boolean;
+  /**
+   * The number of the attempt this claim opened in the transaction's history (1, 2, …, continuing
+   * across retries and replays).
+   */
+  attempt: number;
 }
 
 /** Which transactions a recovery sweep should dispatch again. */
@@ -76,6 +85,24 @@ export interface StorageSize {
   reusableBytes: number | null;
 }
 
+/** One batch of a bulk replay: the conditions, where the batch starts, and its size. */
+export interface ReplayBatchQuery {
+  /** Only transactions last changed (completed, failed) at or before this instant. */
+  finishedBefore: Date;
+  /** Start after this row, in the list's order (newest first); absent for the first batch. */
+  after?: KeysetPosition;
+  /** At most this many rows looked at. */
+  limit: number;
+}
+
+/** What one batch of a bulk replay did. */
+export interface ReplayBatch {
+  /** The transactions it replayed, with their reset attempt count (the job's dedupe key). */
+  replayed: DueTransaction[];
+  /** Where the next batch starts (the last row looked at); null once no row was left to look at. */
+  next: KeysetPosition | null;
+}
+
 /**
  * The port every transaction store implements. The store is the source of truth: the queue only
  * rings a doorbell, and every state change here is a single atomic conditional statement, so
@@ -84,6 +111,11 @@ export interface StorageSize {
  * An adapter owns its connections: `ready()` opens them and prepares the schema, `close()` releases
  * them. Every lease-holding method is conditional on `owner` still holding the lease, so a worker
  * that stalled past its lease cannot complete, fail or release a transaction another worker took.
+ *
+ * Each transaction keeps a history of attempts (see `TransactionAttempt`): a claim opens one, and
+ * the lease-holding method that records the outcome closes it, in the same statement or transaction
+ * as the transaction's own change where the engine has them (the SQL stores), so the history costs
+ * no round trip of its own there.
  */
 export interface TransactionStore {
   /** Opens connections and creates or migrates the schema. Idempotent. */
@@ -108,27 +140,89 @@ export interface TransactionStore {
   /**
    * Takes the transaction for processing if it is RECEIVED and available, or PROCESSING with an
    * expired lease: status PROCESSING, lease held by `owner` until now + `leaseMs`, attempts + 1.
-   * Null when the transaction is absent, finished, in backoff, or leased by someone else.
+   * Opens the next attempt of its history (started now); taking over an expired lease first closes
+   * the attempt left open as `interrupted`. Null when the transaction is absent, finished, in
+   * backoff, or leased by someone else.
    */
   claim(transactionId: string, owner: string, leaseMs: number): Promise<Claim | null>;
 
   /** Extends the leases `owner` still holds among `transactionIds`; returns the ids it still holds. */
   renewLeases(transactionIds: readonly string[], owner: string, leaseMs: number): Promise<string[]>;
 
-  /** PROCESSING -> PROCESSED with `processedAt`, only while `owner` holds the lease. */
-  complete(transactionId: string, owner: string): Promise<boolean>;
+  /**
+   * PROCESSING -> PROCESSED with `processedAt` and `lastError` cleared (earlier errors stay in the
+   * attempts), only while `owner` holds the lease; the open attempt is closed as `succeeded` with
+   * `response`.
+   */
+  complete(transactionId: string, owner: string, response?: AttemptResponse): Promise<boolean>;
 
-  /** PROCESSING -> RECEIVED with `lastError`, not claimable before `availableAt`, only while `owner` holds the lease. */
-  retryLater(transactionId: string, owner: string, error: string, availableAt: Date): Promise<boolean>;
+  /**
+   * PROCESSING -> RECEIVED with `lastError`, not claimable before `availableAt`, only while `owner`
+   * holds the lease; the open attempt is closed as `retrying` with `error` and `response`.
+   */
+  retryLater(
+    transactionId: string,
+    owner: string,
+    error: string,
+    availableAt: Date,
+    response?: AttemptResponse,
+  ): Promise<boolean>;
 
-  /** PROCESSING -> FAILED with `lastError`, only while `owner` holds the lease. */
-  fail(transactionId: string, owner: string, error: string): Promise<boolean>;
+  /**
+   * PROCESSING -> FAILED with `lastError`, only while `owner` holds the lease; the open attempt is
+   * closed as `failed` with `error` and `response`.
+   */
+  fail(transactionId: string, owner: string, error: string, response?: AttemptResponse): Promise<boolean>;
 
   /**
    * PROCESSING -> RECEIVED, available now, attempts - 1, only while `owner` holds the lease: the
-   * attempt was interrupted (shutdown) rather than failed, so it does not count.
+   * attempt was interrupted (shutdown) rather than failed, so it does not count against the retry
+   * budget. Its record is closed as `interrupted`, with an error saying it was given back.
    */
   release(transactionId: string, owner: string): Promise<boolean>;
+
+  /**
+   * PROCESSED or FAILED -> RECEIVED, available now, attempts reset to 0 and `processedAt` cleared,
+   * in one conditional statement (or transaction) that also keeps the PROCESSED count exact. Null
+   * unless the row was PROCESSED or FAILED. Its attempt history goes on.
+   */
+  replay(transactionId: string): Promise<TransactionRecord | null>;
+
+  /** How many PROCESSED or FAILED transactions `selection` matches (a bulk replay's dry run). */
+  countReplayable(selection: ReplaySelection): Promise<number>;
+
+  /**
+   * One batch of a bulk replay: looks at up to `query.limit` transactions of `selection` that are
+   * PROCESSED or FAILED and were last changed at or before `query.finishedBefore`, in the list's
+   * order after `query.after`, and replays them as {@link TransactionStore.replay} does, in one
+   * statement or transaction. Returns those it replayed, so the caller can ring the queue for each,
+   * and where the next batch starts. Following `next` never looks at a row twice, and
+   * `finishedBefore` leaves out what finished after the replay began, so a loop of calls is finite
+   * however fast replayed transactions finish again. A row another writer holds at that moment may
+   * be passed over (PostgreSQL); calling again takes it.
+   */
+  replayMatching(selection: ReplaySelection, query: ReplayBatchQuery): Promise<ReplayBatch>;
+
+  /**
+   * The latest `limit` attempts of a transaction, oldest first (empty for an unknown transaction or
+   * one never claimed since the history began).
+   */
+  listAttempts(transactionId: string, limit: number): Promise<TransactionAttempt[]>;
+
+  /**
+   * Counts per bucket of `query`: created (received), reached PROCESSED (by `processedAt`), reached
+   * FAILED (by the failure's time); only buckets where something happened, in bucket order. Each
+   * count is read through an index on its time, so the cost grows with the rows in the span, not
+   * with the table.
+   */
+  timeline(query: TimelineQuery): Promise<TimelineCounts[]>;
+
+  /**
+   * When the RECEIVED transaction that has waited longest for a worker became available (its
+   * `availableAt`, at or before `now`; retry backoff still running does not count); null when none
+   * waits. Read through the recovery sweep's index, so it stays cheap however long the backlog.
+   */
+  oldestDueReceivedAt(now: Date): Promise<Date | null>;
 
   /** FAILED -> RECEIVED with attempts reset to 0 and available now; null unless the row was FAILED. */
   requeue(transactionId: string): Promise<TransactionRecord | null>;

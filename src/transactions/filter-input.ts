@@ -147,18 +147,22 @@ export function parseFilterInput(
   return problems.length > 0 ? { ok: false, problems } : { ok: true, filter };
 }
 
-/** A page size from text: a whole number from 1 to `max` (default `fallback` when absent). */
+/**
+ * A page size (or another count, named `field`) from text: a whole number from 1 to `max` (default
+ * `fallback` when absent).
+ */
 export function parseLimit(
   text: string | undefined,
   fallback: number,
   max: number,
+  field = 'limit',
 ): { ok: true; limit: number } | { ok: false; problem: InputProblem } {
   if (text === undefined) return { ok: true, limit: fallback };
   if (!/^[0-9]{1,9}$/.test(text)) {
     return {
       ok: false,
       problem: {
-        field: 'limit',
+        field,
         msg: 'Input should be a valid integer, unable to parse string as an integer',
         type: 'int_parsing',
       },
@@ -168,14 +172,14 @@ export function parseLimit(
   if (limit < 1) {
     return {
       ok: false,
-      problem: { field: 'limit', msg: 'Input should be greater than 0', type: 'greater_than' },
+      problem: { field, msg: 'Input should be greater than 0', type: 'greater_than' },
     };
   }
   if (limit > max) {
     return {
       ok: false,
       problem: {
-        field: 'limit',
+        field,
         msg: `Input should be less than or equal to ${max}`,
         type: 'less_than_equal',
       },

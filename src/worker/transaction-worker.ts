@@ -1,4 +1,5 @@
 import type { TransactionRecord } from '../domain/transaction.js';
+import { type AttemptResponse, attemptResponseOf, NO_RESPONSE } from '../domain/transaction-attempt.js';
 import { PermanentError, type ProcessTransaction, RetryableError } from '../handler/process-transaction.js';
 import { webhookEventOf } from '../handler/webhook-event.js';
 import type { Logger } from '../logger.js';
@@ -45,6 +46,10 @@ const describe = (error: unknown) =>
  * record the outcome conditional on still holding the lease: PROCESSED, a retry with backoff, or
  * FAILED once `maxAttempts` is reached. A job for a transaction it cannot claim is a no-op, so
  * duplicate or stale jobs are harmless.
+ *
+ * The store keeps each claim as an attempt of the transaction's history and closes it with the
+ * outcome; what the handler reports of the downstream's answer (its resolved value, or the `report`
+ * of the error it threw) goes with it.
  */
 export class TransactionWorker {
   /** This worker's lease owner id. */
@@ -74,7 +79,8 @@ export class TransactionWorker {
 
   /**
    * Stops taking jobs and waits for running handlers up to `graceMs`; then aborts the rest, whose
-   * leases are released (back to RECEIVED, the attempt not counted) for another worker to take.
+   * leases are released (back to RECEIVED, the attempt not counted against `maxAttempts` and
+   * recorded as interrupted) for another worker to take.
    */
   async stop(graceMs: number): Promise<void> {
     this.#stopping = true;
@@ -118,6 +124,7 @@ export class TransactionWorker {
 
   async #run(record: TransactionRecord): Promise<void> {
     const { handler, log: baseLog, processDelayMs } = this.#options;
+    let reported: unknown;
     const transactionId = record.transactionId;
     const log = baseLog.child({
       transactionId,
@@ -130,7 +137,7 @@ export class TransactionWorker {
     let failure: unknown;
     let ok = false;
     try {
-      await handler(record, {
+      reported = await handler(record, {
         signal: controller.signal,
         log,
         attempt: record.attempts,
@@ -156,7 +163,8 @@ export class TransactionWorker {
     }
     if (ok) {
       const durationMs = performance.now() - started;
-      if (await this.#write(() => this.#options.store.complete(transactionId, this.owner), log)) {
+      const response = attemptResponseOf(reported);
+      if (await this.#write(() => this.#options.store.complete(transactionId, this.owner, response), log)) {
         this.#options.onEvent?.({ type: 'completed', transactionId, attempt: record.attempts, durationMs });
         log.debug({ durationMs }, 'processed');
       } else {
@@ -165,13 +173,17 @@ export class TransactionWorker {
       return;
     }
     const error = describe(failure);
+    // Any error may carry a report, not only the two classes of the handler contract.
+    const response = attemptResponseOf(
+      typeof failure === 'object' && failure !== null ? (failure as { report?: unknown }).report : undefined,
+    );
     const permanent = failure instanceof PermanentError;
     if (permanent || record.attempts >= this.#options.maxAttempts) {
-      await this.#finish(record, 'fail', error);
+      await this.#finish(record, 'fail', error, undefined, response);
       return;
     }
     const retryAfterMs = failure instanceof RetryableError ? failure.retryAfterMs : undefined;
-    await this.#finish(record, 'retry', error, retryAfterMs);
+    await this.#finish(record, 'retry', error, retryAfterMs, response);
   }
 
   async #finish(
@@ -179,6 +191,7 @@ export class TransactionWorker {
     outcome: 'fail' | 'retry',
     error: string,
     retryAfterMs?: number,
+    response: AttemptResponse = NO_RESPONSE,
   ): Promise<void> {
     const { store, queue, log: baseLog, retryBaseMs, retryMaxMs } = this.#options;
     const transactionId = record.transactionId;
@@ -188,7 +201,7 @@ export class TransactionWorker {
       attempt: record.attempts,
     });
     if (outcome === 'fail') {
-      if (await this.#write(() => store.fail(transactionId, this.owner, error), log)) {
+      if (await this.#write(() => store.fail(transactionId, this.owner, error, response), log)) {
         this.#options.onEvent?.({ type: 'failed', transactionId, attempt: record.attempts, error });
         log.error({ error }, 'transaction FAILED');
       } else {
@@ -202,7 +215,12 @@ export class TransactionWorker {
       retryMaxMs,
     );
     const availableAt = new Date(Date.now() + delayMs);
-    if (!(await this.#write(() => store.retryLater(transactionId, this.owner, error, availableAt), log))) {
+    if (
+      !(await this.#write(
+        () => store.retryLater(transactionId, this.owner, error, availableAt, response),
+        log,
+      ))
+    ) {
       this.#leaseLost(transactionId, log);
       return;
     }

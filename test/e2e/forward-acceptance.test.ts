@@ -57,6 +57,7 @@ async function acceptance(t: import('node:test').TestContext, storeEnv: Record<s
     );
   }
 
+  const errorsOf = async (id: string) => (await runtime.store.listAttempts(id, 10)).map((a) => a.error);
   assert.equal(receiver.deliveries.filter((d) => !d.verified).length, 0, 'every request verifies');
   for (const d of receiver.deliveries) {
     // The worker holds the transaction while it delivers; `attempts` counts this attempt.
@@ -80,7 +81,8 @@ async function acceptance(t: import('node:test').TestContext, storeEnv: Record<s
         `${label}; apart ${got[1]!.receivedAt - got[0]!.receivedAt} ms`,
       );
       assert.equal(view.status, 'PROCESSED', label);
-      assert.equal(view.last_error, 'RetryableError: HTTP 503: busy');
+      assert.equal(view.last_error, null, 'PROCESSED keeps no last error');
+      assert.deepEqual(await errorsOf(id), ['RetryableError: HTTP 503: busy', null]);
     } else if (kind === 'bad') {
       assert.equal(got.length, 1, label);
       assert.equal(view.status, 'FAILED', label);
@@ -89,7 +91,8 @@ async function acceptance(t: import('node:test').TestContext, storeEnv: Record<s
       assert.equal(got.length, 2, label);
       assert.equal(got[1]!.webhookId, got[0]!.webhookId, label);
       assert.equal(view.status, 'PROCESSED', label);
-      assert.equal(view.last_error, 'RetryableError: no answer within 2000 ms');
+      assert.equal(view.last_error, null, 'PROCESSED keeps no last error');
+      assert.deepEqual(await errorsOf(id), ['RetryableError: no answer within 2000 ms', null]);
     }
   }
   const gaps = (kind: string) =>

@@ -111,3 +111,69 @@ test('cli: list, show, stats and retry work on the configured store, with usage 
     assert.match(res.stderr, /Usage: cli/);
   }
 });
+
+test("cli: attempts lists a transaction's history; replay sends one, or every match, through again", async (t) => {
+  const path = join(tempDir(t), 'webhooks.db');
+  const store = new SqliteStore({ path, synchronous: 'NORMAL' });
+  await store.ready();
+  t.after(() => store.close());
+  const [done, failed, waiting] = [newTransaction(), newTransaction(), newTransaction()];
+  await store.insertMany([done, failed, waiting]);
+  await store.claim(done.transactionId, 'w', 60_000);
+  await store.retryLater(done.transactionId, 'w', 'RetryableError: HTTP 503: busy', new Date(), {
+    httpStatus: 503,
+    responseExcerpt: 'busy',
+  });
+  await store.claim(done.transactionId, 'w', 60_000);
+  await store.complete(done.transactionId, 'w', { httpStatus: 200, responseExcerpt: '' });
+  await store.claim(failed.transactionId, 'w', 60_000);
+  await store.fail(failed.transactionId, 'w', 'PermanentError: HTTP 400', {
+    httpStatus: 400,
+    responseExcerpt: 'no',
+  });
+
+  const history = await cli(path, 'attempts', done.transactionId);
+  assert.equal(history.code, 0, history.stderr);
+  const rows = history.stdout
+    .trim()
+    .split('\n')
+    .map(
+      (l) => JSON.parse(l) as { attempt: number; outcome: string; http_status: number; duration_ms: number },
+    );
+  assert.deepEqual(
+    rows.map((r) => [r.attempt, r.outcome, r.http_status]),
+    [
+      [1, 'retrying', 503],
+      [2, 'succeeded', 200],
+    ],
+  );
+  assert.ok(rows.every((r) => typeof r.duration_ms === 'number'));
+  assert.equal((await cli(path, 'attempts', 'txn_unknown')).code, 1);
+
+  const dry = await cli(path, 'replay', '--status', 'PROCESSED', '--dry-run');
+  assert.deepEqual(JSON.parse(dry.stdout), { matched: 1 });
+  const one = await cli(path, 'replay', done.transactionId);
+  assert.equal(one.code, 0, one.stderr);
+  assert.deepEqual(JSON.parse(one.stdout), { transaction_id: done.transactionId, status: 'RECEIVED' });
+  const again = await cli(path, 'replay', done.transactionId);
+  assert.equal(again.code, 1, 'RECEIVED now');
+  assert.match(again.stderr, /Only PROCESSED or FAILED transactions can be replayed; this one is RECEIVED/);
+  assert.equal((await cli(path, 'replay', 'txn_unknown')).code, 1);
+  const all = await cli(path, 'replay', '--since', '1h');
+  assert.deepEqual(JSON.parse(all.stdout), { replayed: 1 }, 'only the FAILED one was left to replay');
+  assert.equal((await store.get(failed.transactionId))?.status, 'RECEIVED');
+  assert.equal((await store.get(waiting.transactionId))?.status, 'RECEIVED');
+  assert.deepEqual(await store.countByStatus(), { RECEIVED: 3, PROCESSING: 0, PROCESSED: 0, FAILED: 0 });
+
+  for (const args of [
+    ['attempts'],
+    ['replay', '--status', 'RECEIVED'],
+    ['replay', 'a', 'b'],
+    ['replay', 'a', '--status', 'FAILED'],
+    ['replay', '--ids', 'a', '--provider', 'stripe'],
+  ]) {
+    const res = await cli(path, ...args);
+    assert.equal(res.code, 2, `${args.join(' ')}: ${res.stderr}`);
+    assert.match(res.stderr, /Usage: cli/);
+  }
+});

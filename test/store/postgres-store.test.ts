@@ -392,3 +392,96 @@ test('postgres store: a schema of the release before retention keeps its rows an
   );
   assert.equal(rows.length, 2);
 });
+
+test('postgres store: a schema of the release before attempts keeps its rows; numbering follows their attempts', {
+  skip,
+}, async (t) => {
+  const schema = freshSchema(t);
+  const quoted = `"${schema.name}"`;
+  const mine = POSTGRES_MIGRATIONS.findIndex((m) => m.sql.includes('CREATE TABLE transaction_attempts'));
+  assert.ok(mine > 0);
+  await adminPool().query(`CREATE SCHEMA ${quoted}`);
+  await adminPool().query(
+    `CREATE TABLE ${quoted}.schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL)`,
+  );
+  for (const migration of POSTGRES_MIGRATIONS.slice(0, mine)) {
+    await adminPool().query(`SET search_path TO ${quoted}; ${migration.sql}; RESET search_path;`);
+    await adminPool().query(`INSERT INTO ${quoted}.schema_migrations VALUES ($1, $2, now())`, [
+      migration.version,
+      migration.name,
+    ]);
+  }
+  const now = Date.now();
+  const at = (ms: number) => new Date(now + ms);
+  const insert = (values: unknown[]) =>
+    adminPool().query(
+      `INSERT INTO ${quoted}.transactions (transaction_id, status, created_at, updated_at, processed_at, available_at,
+         attempts, last_error, lease_owner, lease_expires_at, payload)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, '{}')`,
+      values,
+    );
+  await insert([
+    'txn_done',
+    'PROCESSED',
+    at(-5000),
+    at(-1000),
+    at(-1000),
+    at(-5000),
+    2,
+    'Error: busy',
+    null,
+    null,
+  ]);
+  await insert([
+    'txn_waiting',
+    'RECEIVED',
+    at(-5000),
+    at(-4000),
+    null,
+    at(-4000),
+    2,
+    'Error: busy',
+    null,
+    null,
+  ]);
+  await insert([
+    'txn_orphan',
+    'PROCESSING',
+    at(-5000),
+    at(-4000),
+    null,
+    at(-5000),
+    1,
+    null,
+    'gone/1/x',
+    at(-1),
+  ]);
+  await adminPool().query(`UPDATE ${quoted}.processed_count SET n = 1`);
+
+  const store = schema.newStore();
+  await store.ready();
+  assert.equal((await store.get('txn_done'))?.lastError, null, 'a PROCESSED row keeps no last error');
+  assert.equal((await store.get('txn_waiting'))?.lastError, 'Error: busy');
+  const waiting = await store.claim('txn_waiting', 'w', 60_000);
+  assert.equal(waiting?.attempt, 3, 'numbered after the two attempts made before the upgrade');
+  const orphan = await store.claim('txn_orphan', 'w', 60_000);
+  assert.equal(orphan?.reclaimed, true);
+  assert.equal(orphan?.attempt, 2);
+  assert.deepEqual(
+    (await store.listAttempts('txn_orphan', 10)).map((a) => [a.attempt, a.outcome]),
+    [[2, null]],
+  );
+  const minute = 60_000;
+  const from = Math.floor(now / minute) * minute - minute;
+  const counts = await store.timeline({
+    from: new Date(from),
+    to: new Date(from + 3 * minute),
+    bucketMs: minute,
+  });
+  assert.equal(
+    counts.reduce((n, c) => n + c.processed, 0),
+    1,
+  );
+  assert.ok(await store.replay('txn_done'));
+  assert.equal((await store.countByStatus()).PROCESSED, 0);
+});

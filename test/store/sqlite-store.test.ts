@@ -223,3 +223,88 @@ test('sqlite store: a file of the release before retention keeps its rows and pa
   assert.deepEqual(await store.countByStatus(), { RECEIVED: 1, PROCESSING: 1, PROCESSED: 0, FAILED: 0 });
   assert.equal((await store.get('txn_old_3'))?.payload, '{"n":3}');
 });
+
+test('sqlite store: a file of the release before attempts keeps its rows; numbering follows their attempts', async (t) => {
+  const path = join(tempDir(t), 'before-attempts.db');
+  const mine = SQLITE_MIGRATIONS.findIndex(
+    (m) => typeof m === 'string' && m.includes('CREATE TABLE transaction_attempts'),
+  );
+  assert.ok(mine > 0);
+  const old = new Database(path);
+  for (const migration of SQLITE_MIGRATIONS.slice(0, mine)) applySqliteMigration(old, migration);
+  old.pragma(`user_version = ${mine}`);
+  const now = Date.now();
+  const insert = old.prepare(
+    `INSERT INTO transactions (transaction_id, status, created_at, updated_at, processed_at, available_at, attempts,
+       last_error, lease_owner, lease_expires_at, payload)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '{}')`,
+  );
+  insert.run(
+    'txn_done',
+    'PROCESSED',
+    now - 5000,
+    now - 1000,
+    now - 1000,
+    now - 5000,
+    2,
+    'Error: busy',
+    null,
+    null,
+  );
+  insert.run(
+    'txn_waiting',
+    'RECEIVED',
+    now - 5000,
+    now - 4000,
+    null,
+    now - 4000,
+    2,
+    'Error: busy',
+    null,
+    null,
+  );
+  insert.run(
+    'txn_orphan',
+    'PROCESSING',
+    now - 5000,
+    now - 4000,
+    null,
+    now - 5000,
+    1,
+    null,
+    'gone/1/x',
+    now - 1,
+  );
+  old.prepare('UPDATE processed_count SET n = 1 WHERE id = 1').run();
+  old.close();
+
+  const store = new SqliteStore({ path, synchronous: 'NORMAL' });
+  await store.ready();
+  t.after(() => store.close());
+  assert.equal((await store.get('txn_done'))?.lastError, null, 'a PROCESSED row keeps no last error');
+  assert.equal((await store.get('txn_waiting'))?.lastError, 'Error: busy');
+  const waiting = await store.claim('txn_waiting', 'w', 60_000);
+  assert.equal(waiting?.attempt, 3, 'numbered after the two attempts made before the upgrade');
+  assert.equal(waiting?.record.attempts, 3);
+  const orphan = await store.claim('txn_orphan', 'w', 60_000);
+  assert.equal(orphan?.reclaimed, true);
+  assert.equal(orphan?.attempt, 2);
+  assert.deepEqual(
+    (await store.listAttempts('txn_orphan', 10)).map((a) => [a.attempt, a.outcome]),
+    [[2, null]],
+    'no record of the attempt begun before the upgrade, and nothing invented for it',
+  );
+  const minute = 60_000;
+  const from = Math.floor(now / minute) * minute - minute;
+  const counts = await store.timeline({
+    from: new Date(from),
+    to: new Date(from + 3 * minute),
+    bucketMs: minute,
+  });
+  assert.equal(
+    counts.reduce((n, c) => n + c.processed, 0),
+    1,
+  );
+  assert.ok(await store.replay('txn_done'));
+  assert.equal((await store.countByStatus()).PROCESSED, 0);
+});

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { type TestContext, test } from 'node:test';
 import type { ReconcileRun } from '../../src/domain/reconciliation.js';
 import type { NewTransaction } from '../../src/domain/transaction.js';
+import { LEASE_EXPIRED_ERROR, RELEASED_AT_SHUTDOWN_ERROR } from '../../src/domain/transaction-attempt.js';
 import {
   compareListOrder,
   type KeysetPosition,
@@ -846,6 +847,287 @@ export function storeContract(
       ['razorpay', 'stripe'],
     );
     assert.equal((await status('stripe')).watermark, null);
+  });
+
+  it('keeps each claim as an attempt: numbered on across retries, closed by its outcome with the answer', async (_t, store) => {
+    const item = newTransaction();
+    await store.insertMany([item]);
+    const id = item.transactionId;
+    assert.deepEqual(await store.listAttempts(id, 100), []);
+    const first = await store.claim(id, 'w', 30_000);
+    assert.equal(first?.attempt, 1);
+    const running = await store.listAttempts(id, 100);
+    assert.equal(running.length, 1);
+    assert.equal(running[0]!.outcome, null, 'a running attempt has no outcome yet');
+    assert.equal(running[0]!.finishedAt, null);
+    assert.equal(running[0]!.durationMs, null);
+    const busy = { httpStatus: 503, responseExcerpt: 'busy ☃' };
+    assert.ok(await store.retryLater(id, 'w', 'RetryableError: HTTP 503: busy', new Date(), busy));
+    const second = await waitFor(() => store.claim(id, 'w', 30_000));
+    assert.equal(second.attempt, 2);
+    assert.equal(second.record.attempts, 2);
+    assert.ok(await store.complete(id, 'w', { httpStatus: 200, responseExcerpt: 'ok' }));
+
+    const attempts = await store.listAttempts(id, 100);
+    assert.deepEqual(
+      attempts.map((a) => [a.attempt, a.outcome, a.error, a.httpStatus, a.responseExcerpt]),
+      [
+        [1, 'retrying', 'RetryableError: HTTP 503: busy', 503, 'busy ☃'],
+        [2, 'succeeded', null, 200, 'ok'],
+      ],
+    );
+    for (const a of attempts) {
+      assert.equal(a.transactionId, id);
+      assert.ok(a.finishedAt && a.finishedAt.getTime() >= a.startedAt.getTime());
+      assert.equal(a.durationMs, a.finishedAt.getTime() - a.startedAt.getTime());
+    }
+    assert.ok(attempts[1]!.startedAt.getTime() >= attempts[0]!.finishedAt!.getTime());
+    const done = await store.get(id);
+    assert.equal(done?.status, 'PROCESSED');
+    assert.equal(done?.lastError, null, 'completion clears the last error; it stays in the attempts');
+    // An outcome without a report keeps no answer; the latest attempts come first when limited.
+    assert.deepEqual(
+      (await store.listAttempts(id, 1)).map((a) => a.attempt),
+      [2],
+    );
+    assert.deepEqual(await store.listAttempts(uniqueId(), 10), []);
+  });
+
+  it('a failure keeps its error and answer; a replay starts the budget afresh while the numbering goes on', async (_t, store) => {
+    const item = newTransaction();
+    await store.insertMany([item]);
+    const id = item.transactionId;
+    await store.claim(id, 'w', 30_000);
+    const refusal = { httpStatus: 400, responseExcerpt: '{"error":"unknown destination_account"}' };
+    assert.ok(await store.fail(id, 'w', 'PermanentError: HTTP 400', refusal));
+    const replayed = await store.replay(id);
+    assert.equal(replayed?.status, 'RECEIVED');
+    assert.equal(replayed?.attempts, 0);
+    const claim = await store.claim(id, 'w', 30_000);
+    assert.equal(claim?.record.attempts, 1, 'the retry budget starts afresh');
+    assert.equal(claim?.attempt, 2, 'the history goes on');
+    assert.ok(await store.complete(id, 'w'));
+    assert.ok(await store.replay(id));
+    assert.equal((await store.claim(id, 'w', 30_000))?.attempt, 3);
+    assert.ok(await store.fail(id, 'w', 'Error: no'));
+    assert.deepEqual(
+      (await store.listAttempts(id, 100)).map((a) => [a.attempt, a.outcome, a.httpStatus, a.responseExcerpt]),
+      [
+        [1, 'failed', 400, '{"error":"unknown destination_account"}'],
+        [2, 'succeeded', null, null],
+        [3, 'failed', null, null],
+      ],
+    );
+  });
+
+  it('closes the attempt of an expired lease as interrupted when the lease is reclaimed', async (_t, store) => {
+    const item = newTransaction();
+    await store.insertMany([item]);
+    const id = item.transactionId;
+    assert.equal((await store.claim(id, 'stalled', 60))?.attempt, 1);
+    const reclaim = await waitFor(() => store.claim(id, 'rescuer', 30_000), {
+      message: 'the lease to expire',
+    });
+    assert.equal(reclaim.reclaimed, true);
+    assert.equal(reclaim.attempt, 2);
+    // The stalled worker wakes up: its outcome is refused, and its attempt stays interrupted.
+    assert.equal(await store.complete(id, 'stalled', { httpStatus: 200, responseExcerpt: 'late' }), false);
+    const [interrupted, current] = await store.listAttempts(id, 100);
+    assert.equal(interrupted?.outcome, 'interrupted');
+    assert.equal(interrupted?.error, LEASE_EXPIRED_ERROR);
+    assert.equal(interrupted?.httpStatus, null);
+    assert.ok(interrupted?.finishedAt && interrupted.durationMs !== null);
+    assert.equal(current?.attempt, 2);
+    assert.equal(current?.outcome, null);
+    assert.ok(await store.complete(id, 'rescuer'));
+    assert.equal((await store.listAttempts(id, 100))[1]?.outcome, 'succeeded');
+  });
+
+  it('a release at shutdown closes the attempt as interrupted and gives the budget back', async (_t, store) => {
+    const item = newTransaction();
+    await store.insertMany([item]);
+    const id = item.transactionId;
+    await store.claim(id, 'w', 30_000);
+    assert.ok(await store.release(id, 'w'));
+    const next = await store.claim(id, 'w2', 30_000);
+    assert.equal(next?.record.attempts, 1, 'the released attempt does not count against MAX_ATTEMPTS');
+    assert.equal(next?.attempt, 2, 'but it is on record');
+    const [released] = await store.listAttempts(id, 100);
+    assert.equal(released?.outcome, 'interrupted');
+    assert.equal(released?.error, RELEASED_AT_SHUTDOWN_ERROR);
+  });
+
+  it('replays PROCESSED and FAILED only, and keeps the PROCESSED count exact', async (_t, store) => {
+    const [processed, failed, received, processing] = Array.from({ length: 4 }, () => newTransaction());
+    await store.insertMany([processed!, failed!, received!, processing!]);
+    await store.claim(processed!.transactionId, 'w', 60_000);
+    await store.complete(processed!.transactionId, 'w');
+    await failTransaction(store, failed!.transactionId);
+    await store.claim(processing!.transactionId, 'w', 60_000);
+    assert.deepEqual(await store.countByStatus(), { RECEIVED: 1, PROCESSING: 1, PROCESSED: 1, FAILED: 1 });
+
+    assert.equal(await store.replay(received!.transactionId), null);
+    assert.equal(await store.replay(processing!.transactionId), null);
+    assert.equal(await store.replay(uniqueId()), null);
+    const again = await store.replay(processed!.transactionId);
+    assert.equal(again?.status, 'RECEIVED');
+    assert.equal(again?.processedAt, null);
+    assert.equal(again?.attempts, 0);
+    assert.equal(await store.replay(processed!.transactionId), null, 'RECEIVED now: not again');
+    assert.equal((await store.replay(failed!.transactionId))?.status, 'RECEIVED');
+    assert.deepEqual(await store.countByStatus(), { RECEIVED: 3, PROCESSING: 1, PROCESSED: 0, FAILED: 0 });
+    assert.deepEqual((await store.stats(new Date())).byStatus, await store.countByStatus());
+    // Finishing again counts again, once.
+    assert.ok(await store.claim(processed!.transactionId, 'w', 60_000));
+    assert.ok(await store.complete(processed!.transactionId, 'w'));
+    assert.equal((await store.countByStatus()).PROCESSED, 1);
+    assert.equal((await store.stats(new Date())).byStatus.PROCESSED, 1);
+  });
+
+  it('counts and replays matches in bounded batches in the list order, each once, the PROCESSED count exact', async (_t, store) => {
+    const base = Date.now() - 60_000;
+    const stripe = Array.from({ length: 7 }, (_, i) =>
+      newTransaction({ provider: 'stripe', receivedAt: new Date(base + i) }),
+    );
+    const plain = Array.from({ length: 2 }, (_, i) =>
+      newTransaction({ receivedAt: new Date(base + 10 + i) }),
+    );
+    await store.insertMany([...stripe, ...plain]);
+    // stripe 0-3 PROCESSED, 4-5 FAILED, 6 RECEIVED; plain 0 PROCESSED, 1 FAILED.
+    for (const item of [...stripe.slice(0, 4), plain[0]!]) {
+      await store.claim(item.transactionId, 'w', 60_000);
+      await store.complete(item.transactionId, 'w');
+    }
+    for (const item of [stripe[4]!, stripe[5]!, plain[1]!]) await failTransaction(store, item.transactionId);
+
+    const stripeAll = { kind: 'filter', filter: { provider: 'stripe' } } as const;
+    assert.equal(await store.countReplayable(stripeAll), 6);
+    assert.equal(
+      await store.countReplayable({ kind: 'filter', filter: { provider: 'stripe', status: 'FAILED' } }),
+      2,
+    );
+    assert.equal(await store.countReplayable({ kind: 'filter', filter: { status: 'PROCESSED' } }), 5);
+    assert.equal(await store.countReplayable({ kind: 'filter', filter: {} }), 8);
+    assert.equal(
+      await store.countReplayable({
+        kind: 'ids',
+        ids: [plain[0]!.transactionId, stripe[6]!.transactionId, uniqueId()],
+      }),
+      1,
+    );
+
+    const finishedBefore = new Date();
+    await nextMillisecond(finishedBefore);
+    const first = await store.replayMatching(stripeAll, { finishedBefore, limit: 4 });
+    // Newest first: stripe 6 (RECEIVED) is not a match, so 5, 4, 3, 2.
+    assert.deepEqual(
+      first.replayed.map((r) => r.transactionId),
+      [5, 4, 3, 2].map((i) => stripe[i]!.transactionId),
+    );
+    assert.ok(first.replayed.every((r) => r.attempts === 0));
+    assert.ok(first.next);
+    // One replayed in the first batch finishes again before the next batch: it is not taken twice.
+    assert.ok(await store.claim(stripe[3]!.transactionId, 'w', 60_000));
+    assert.ok(await store.complete(stripe[3]!.transactionId, 'w'));
+    const rest: string[] = [];
+    let after = first.next;
+    for (;;) {
+      const batch = await store.replayMatching(stripeAll, { finishedBefore, after, limit: 1 });
+      assert.ok(batch.replayed.length <= 1);
+      rest.push(...batch.replayed.map((r) => r.transactionId));
+      if (!batch.next) break;
+      after = batch.next;
+    }
+    assert.deepEqual(
+      rest,
+      [1, 0].map((i) => stripe[i]!.transactionId),
+    );
+    assert.equal((await store.get(stripe[3]!.transactionId))?.status, 'PROCESSED');
+    assert.equal((await store.get(plain[0]!.transactionId))?.status, 'PROCESSED', 'outside the filter');
+    // stripe 3 and plain 0 stay PROCESSED; every other replayed one left it.
+    assert.equal((await store.countByStatus()).PROCESSED, 2);
+    assert.equal((await store.stats(new Date())).byStatus.PROCESSED, 2);
+
+    const byIds = await store.replayMatching(
+      { kind: 'ids', ids: [plain[1]!.transactionId, stripe[6]!.transactionId] },
+      { finishedBefore: new Date(), limit: 500 },
+    );
+    assert.deepEqual(
+      byIds.replayed.map((r) => r.transactionId),
+      [plain[1]!.transactionId],
+    );
+    const none = await store.replayMatching(
+      { kind: 'filter', filter: { status: 'FAILED' } },
+      { finishedBefore: new Date(), limit: 500 },
+    );
+    assert.deepEqual(none, { replayed: [], next: null });
+  });
+
+  it('counts the timeline per minute: received by creation, processed and failed by when they got there', async (_t, store) => {
+    const minute = 60_000;
+    const now = Date.now();
+    const from = Math.floor(now / minute) * minute - 9 * minute;
+    const at = (ms: number) => newTransaction({ receivedAt: new Date(from + ms) });
+    const before = newTransaction({ receivedAt: new Date(from - 1) });
+    const rows = [at(0), at(5_000), at(minute + 1), at(3 * minute + 59_999), before];
+    await store.insertMany(rows);
+    const done = newTransaction();
+    const failed = newTransaction();
+    await store.insertMany([done, failed]);
+    await store.claim(done.transactionId, 'w', 60_000);
+    await store.complete(done.transactionId, 'w');
+    await failTransaction(store, failed.transactionId);
+    const to = Math.floor(Date.now() / minute) * minute + minute;
+
+    const counts = await store.timeline({ from: new Date(from), to: new Date(to), bucketMs: minute });
+    const bucketOf = (d: Date) => Math.floor((d.getTime() - from) / minute);
+    const processedAt = (await store.get(done.transactionId))!.processedAt!;
+    const failedAt = (await store.get(failed.transactionId))!.updatedAt;
+    const expected = new Map<number, { received: number; processed: number; failed: number }>();
+    const add = (bucket: number, kind: 'received' | 'processed' | 'failed') => {
+      const entry = expected.get(bucket) ?? { received: 0, processed: 0, failed: 0 };
+      entry[kind]++;
+      expected.set(bucket, entry);
+    };
+    for (const ms of [0, 5_000, minute + 1, 3 * minute + 59_999]) add(Math.floor(ms / minute), 'received');
+    add(bucketOf(done.receivedAt), 'received');
+    add(bucketOf(failed.receivedAt), 'received');
+    add(bucketOf(processedAt), 'processed');
+    add(bucketOf(failedAt), 'failed');
+    assert.deepEqual(
+      counts,
+      [...expected.entries()].sort(([a], [b]) => a - b).map(([bucket, c]) => ({ bucket, ...c })),
+    );
+    // A replayed transaction is no longer counted where it was processed.
+    await store.replay(done.transactionId);
+    const later = await store.timeline({ from: new Date(from), to: new Date(to), bucketMs: minute });
+    assert.equal(
+      later.reduce((n, c) => n + c.processed, 0),
+      0,
+    );
+    assert.deepEqual(
+      await store.timeline({ from: new Date(to), to: new Date(to + minute), bucketMs: minute }),
+      [],
+    );
+  });
+
+  it('tells when the longest-waiting due RECEIVED transaction became available, not counting backoff', async (_t, store) => {
+    const now = () => new Date();
+    assert.equal(await store.oldestDueReceivedAt(now()), null);
+    const old = newTransaction({ receivedAt: new Date(Date.now() - 50_000) });
+    const fresh = newTransaction({ receivedAt: new Date(Date.now() - 1_000) });
+    await store.insertMany([old, fresh]);
+    assert.equal((await store.oldestDueReceivedAt(now()))?.getTime(), old.receivedAt.getTime());
+    // In backoff until later: not waiting for a worker.
+    await store.claim(old.transactionId, 'w', 60_000);
+    await store.retryLater(old.transactionId, 'w', 'Error: busy', new Date(Date.now() + 60_000));
+    assert.equal((await store.oldestDueReceivedAt(now()))?.getTime(), fresh.receivedAt.getTime());
+    await store.claim(fresh.transactionId, 'w', 60_000);
+    assert.equal(await store.oldestDueReceivedAt(now()), null);
+    assert.equal(
+      (await store.oldestDueReceivedAt(new Date(Date.now() + 120_000)))?.getTime(),
+      (await store.get(old.transactionId))?.availableAt.getTime(),
+    );
   });
 
   it('answers ping, and tolerates ready and close twice', async (_t, store) => {

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { RELEASED_AT_SHUTDOWN_ERROR } from '../../src/domain/transaction-attempt.js';
 import type { ProcessTransaction } from '../../src/handler/process-transaction.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { postWebhook } from '../helpers/http-client.js';
@@ -44,5 +45,13 @@ test('stop lets quick handlers finish and releases slow ones without counting th
   assert.equal(s?.status, 'RECEIVED');
   assert.equal(s?.attempts, 0);
   assert.equal(s?.leaseOwner, null);
+  // The released attempt is on record, closed as interrupted (it does not count against the budget).
+  const [released] = await store.listAttempts(slow.transaction_id as string, 10);
+  assert.equal(released?.outcome, 'interrupted');
+  assert.equal(released?.error, RELEASED_AT_SHUTDOWN_ERROR);
+  assert.deepEqual(
+    (await store.listAttempts(quick.transaction_id as string, 10)).map((a) => a.outcome),
+    ['succeeded'],
+  );
   await assert.rejects(fetch(`${runtime.url}/`));
 });

@@ -61,6 +61,14 @@ test('a worker that lost its lease is aborted and cannot complete', async (t) =>
   assert.equal(record?.leaseOwner, 'rescuer');
   assert.equal(await runtime.store.complete(id, 'rescuer'), true);
   assert.equal((await runtime.store.get(id))?.attempts, 2);
+  // The attempt whose lease was lost is closed as interrupted by the takeover, and stays so.
+  assert.deepEqual(
+    (await runtime.store.listAttempts(id, 10)).map((a) => [a.attempt, a.outcome]),
+    [
+      [1, 'interrupted'],
+      [2, 'succeeded'],
+    ],
+  );
 });
 
 test('the sweep dispatches RECEIVED rows no job covers, and leases of a dead owner', async (t) => {

@@ -17,7 +17,7 @@ async function viewOf(url: string, id: string) {
   return (await getTransaction(url, id)).body as Record<string, unknown>;
 }
 
-test('a failing handler is retried with backoff and its last error kept', async (t) => {
+test('a failing handler is retried with backoff; once PROCESSED its errors live in its attempts', async (t) => {
   const calls: number[] = [];
   const handler: ProcessTransaction = async (_txn, { attempt }) => {
     calls.push(attempt);
@@ -33,7 +33,15 @@ test('a failing handler is retried with backoff and its last error kept', async 
   });
   assert.deepEqual(calls, [1, 2, 3]);
   assert.equal(view.attempts, 3);
-  assert.equal(view.last_error, 'Error: gateway timeout #2');
+  assert.equal(view.last_error, null, 'completion clears the last error');
+  assert.deepEqual(
+    (await runtime.store.listAttempts(body.transaction_id as string, 10)).map((a) => [a.outcome, a.error]),
+    [
+      ['retrying', 'Error: gateway timeout #1'],
+      ['retrying', 'Error: gateway timeout #2'],
+      ['succeeded', null],
+    ],
+  );
   const retries = events.filter((e) => e.type === 'retry-scheduled');
   assert.equal(retries.length, 2);
 });
@@ -102,7 +110,11 @@ test('a RetryableError with retryAfterMs waits at least that long, above the bac
     const v = await viewOf(runtime.url, body.transaction_id as string);
     return v.status === 'PROCESSED' ? v : null;
   });
-  assert.equal(view.last_error, 'RetryableError: receiver busy');
+  assert.equal(view.last_error, null);
+  assert.deepEqual(
+    (await runtime.store.listAttempts(body.transaction_id as string, 10)).map((a) => a.error),
+    ['RetryableError: receiver busy', null],
+  );
   const retry = events.find((e) => e.type === 'retry-scheduled');
   assert.equal(retry?.type === 'retry-scheduled' && retry.delayMs, 400);
   assert.equal(startedAt.length, 2);
@@ -122,4 +134,55 @@ test('a Retry-After longer than RETRY_MAX_SECONDS is cut to it', async (t) => {
   );
   const retry = events.find((e) => e.type === 'retry-scheduled');
   assert.equal(retry?.type === 'retry-scheduled' && retry.delayMs, 100);
+});
+
+test("a handler's report of the downstream's answer is kept with the attempt, checked and cut to 1,024 bytes", async (t) => {
+  // A user handler may report through its resolved value or on any error it throws.
+  const long = `${'é'.repeat(510)}☃☃`; // 1,020 + 3 + 3 bytes: the second snowman does not fit.
+  const handler: ProcessTransaction = async (txn, { attempt }) => {
+    const kind = txn.sourceAccount;
+    if (kind === 'reports') {
+      if (attempt === 1) {
+        throw Object.assign(new Error('downstream said no'), {
+          report: { httpStatus: 502, responseExcerpt: long },
+        });
+      }
+      return { httpStatus: 201, responseExcerpt: 'created' };
+    }
+    if (kind === 'odd') return { httpStatus: 42, responseExcerpt: 7 } as never;
+    if (kind === 'permanent') {
+      throw new PermanentError('refused', { report: { httpStatus: 422, responseExcerpt: 'bad field' } });
+    }
+  };
+  const runtime = await startTestRuntime(t, fastRetries, { handler });
+  const ids: Record<string, string> = {};
+  for (const kind of ['reports', 'odd', 'permanent', 'silent']) {
+    const body = webhookBody({ source_account: kind });
+    ids[kind] = body.transaction_id as string;
+    await postWebhook(runtime.url, body);
+  }
+  for (const id of Object.values(ids)) {
+    await waitFor(async () =>
+      ['PROCESSED', 'FAILED'].includes(String((await viewOf(runtime.url, id)).status)),
+    );
+  }
+  const attempts = async (kind: string) =>
+    (await runtime.store.listAttempts(ids[kind]!, 10)).map((a) => [
+      a.outcome,
+      a.httpStatus,
+      a.responseExcerpt,
+    ]);
+  const kept = `${'é'.repeat(510)}☃`;
+  assert.equal(Buffer.byteLength(kept), 1023);
+  assert.deepEqual(await attempts('reports'), [
+    ['retrying', 502, kept],
+    ['succeeded', 201, 'created'],
+  ]);
+  assert.deepEqual(await attempts('odd'), [['succeeded', null, null]], 'values out of range are not kept');
+  assert.deepEqual(await attempts('permanent'), [['failed', 422, 'bad field']]);
+  assert.deepEqual(
+    await attempts('silent'),
+    [['succeeded', null, null]],
+    'a handler that returns nothing works',
+  );
 });

@@ -1,8 +1,9 @@
 /**
- * The operations dashboard: counts that refresh on their own, the filterable, paged list, a
- * transaction's detail with its raw payload, and retries (one, or every FAILED match of the filter
- * after a confirmation that shows the count). Plain DOM, no framework; it talks only to this
- * origin's API, with the tab's API key when the gateway requires one.
+ * The operations dashboard: counts and the last hour's chart that refresh on their own, the
+ * filterable, paged list, a transaction's detail with its attempts and raw payload, retries (one,
+ * or every FAILED match of the filter after a confirmation that shows the count) and replays (the
+ * same, for PROCESSED and FAILED). Plain DOM, no framework; it talks only to this origin's API,
+ * with the tab's API key when the gateway requires one.
  */
 import {
   ApiError,
@@ -14,8 +15,11 @@ import {
   type TransactionPage,
   type TransactionView,
 } from './api-client.js';
+import { showAttempts } from './attempts-table.js';
 import { byId, el, formatAge, timeElement } from './dom.js';
 import { refreshReconciliation } from './reconciliation-panel.js';
+import { REPLAYABLE, type ReplayContext, replayMatching, replayOne } from './replay-actions.js';
+import { refreshTimeline } from './timeline-chart.js';
 
 const STATUSES = ['RECEIVED', 'PROCESSING', 'PROCESSED', 'FAILED'] as const;
 
@@ -92,7 +96,7 @@ async function enter(config: DashboardConfig): Promise<void> {
 }
 
 async function refreshStats(): Promise<void> {
-  const stats = await api<StatsView>('GET', '/v1/stats');
+  const [stats] = await Promise.all([api<StatsView>('GET', '/v1/stats'), refreshTimeline(byId('timeline'))]);
   byId('status-counts').replaceChildren(
     ...STATUSES.map((status) =>
       el(
@@ -176,6 +180,11 @@ async function loadList(): Promise<void> {
   const retryMatching = byId<HTMLButtonElement>('retry-matching');
   retryMatching.disabled = status !== undefined && status !== 'FAILED';
   retryMatching.title = retryMatching.disabled ? 'Only FAILED transactions can be retried' : '';
+  const replayMatchingButton = byId<HTMLButtonElement>('replay-matching');
+  replayMatchingButton.disabled = status !== undefined && !REPLAYABLE.includes(status);
+  replayMatchingButton.title = replayMatchingButton.disabled
+    ? 'Only PROCESSED or FAILED transactions can be replayed'
+    : '';
 }
 
 function row(t: TransactionView): HTMLTableRowElement {
@@ -203,7 +212,11 @@ function row(t: TransactionView): HTMLTableRowElement {
 
 async function showDetail(transactionId: string, focus: boolean): Promise<void> {
   const path = `/v1/transactions/${encodeURIComponent(transactionId)}`;
-  const [t, payload] = await Promise.all([api<TransactionView>('GET', path), rawPayload(transactionId)]);
+  const [t, payload] = await Promise.all([
+    api<TransactionView>('GET', path),
+    rawPayload(transactionId),
+    showAttempts(byId<HTMLTableElement>('attempts'), transactionId),
+  ]);
   view.detailId = transactionId;
   const field = (label: string, value: Node | string | null) => [
     el('dt', { text: label }),
@@ -245,6 +258,11 @@ async function showDetail(transactionId: string, focus: boolean): Promise<void> 
   const retry = byId<HTMLButtonElement>('retry-one');
   retry.disabled = t.status !== 'FAILED';
   retry.title = retry.disabled ? `Only FAILED transactions can be retried; this one is ${t.status}` : '';
+  const replay = byId<HTMLButtonElement>('replay-one');
+  replay.disabled = !REPLAYABLE.includes(t.status);
+  replay.title = replay.disabled
+    ? `Only PROCESSED or FAILED transactions can be replayed; this one is ${t.status}`
+    : '';
   const section = byId('detail');
   section.hidden = false;
   if (focus) {
@@ -260,9 +278,11 @@ function closeDetail(): void {
 }
 
 /** Asks the operator to confirm `text` in the modal dialog; resolves true on confirm. */
-function confirmDialog(text: string): Promise<boolean> {
-  const dialog = byId<HTMLDialogElement>('confirm-retry');
+function confirmDialog(heading: string, text: string, confirmLabel: string): Promise<boolean> {
+  const dialog = byId<HTMLDialogElement>('confirm-dialog');
+  byId('confirm-heading').textContent = heading;
   byId('confirm-text').textContent = text;
+  byId('confirm-button').textContent = confirmLabel;
   return new Promise((resolve) => {
     dialog.addEventListener('close', () => resolve(dialog.returnValue === 'confirm'), { once: true });
     dialog.returnValue = '';
@@ -283,8 +303,10 @@ async function retryMatching(): Promise<void> {
   }
   const plural = matched === 1 ? 'transaction' : 'transactions';
   const confirmed = await confirmDialog(
+    'Retry FAILED transactions',
     `Retry ${matched.toLocaleString()} FAILED ${plural} matching ${describeFilter(body)}? ` +
       'Each goes back to RECEIVED with its attempts reset.',
+    'Retry',
   );
   if (!confirmed) {
     status.textContent = 'Retry cancelled.';
@@ -362,8 +384,31 @@ function wire(config: DashboardConfig): void {
   );
   byId('retry-matching').addEventListener('click', guarded(byId('action-status'), retryMatching));
   byId('retry-one').addEventListener('click', guarded(byId('detail-status'), retryOne));
+  const replayContext = (status: HTMLElement): ReplayContext => ({
+    confirm: confirmDialog,
+    status,
+    refresh: async () => {
+      await Promise.all([
+        refreshStats(),
+        loadList(),
+        view.detailId ? showDetail(view.detailId, false) : Promise.resolve(),
+      ]);
+    },
+  });
+  byId('replay-one').addEventListener(
+    'click',
+    guarded(byId('detail-status'), async () => {
+      if (view.detailId) await replayOne(view.detailId, replayContext(byId('detail-status')));
+    }),
+  );
+  byId('replay-matching').addEventListener(
+    'click',
+    guarded(byId('action-status'), () =>
+      replayMatching(view.filter, describeFilter(view.filter), replayContext(byId('action-status'))),
+    ),
+  );
   byId('close-detail').addEventListener('click', closeDetail);
-  const dialog = byId<HTMLDialogElement>('confirm-retry');
+  const dialog = byId<HTMLDialogElement>('confirm-dialog');
   byId('confirm-button').addEventListener('click', () => dialog.close('confirm'));
   byId('cancel-button').addEventListener('click', () => dialog.close('cancel'));
 }

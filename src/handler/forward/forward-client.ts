@@ -1,4 +1,5 @@
 import { type Dispatcher, Pool } from 'undici';
+import { RESPONSE_EXCERPT_MAX_BYTES, utf8Prefix } from '../../domain/transaction-attempt.js';
 import {
   STANDARD_WEBHOOKS_HEADERS,
   signStandardWebhook,
@@ -19,7 +20,10 @@ export interface ForwardClientOptions {
   timeoutMs: number;
   /** Requests in flight at once, at most; also the pool's connection count. */
   concurrency: number;
-  /** How much of an answer's body is kept for `last_error`. Default 512 bytes. */
+  /**
+   * How much of an answer's body is kept (for the attempt's excerpt and `last_error`), in bytes,
+   * cut between UTF-8 characters. Default 1,024 (`RESPONSE_EXCERPT_MAX_BYTES`).
+   */
   answerBytes?: number;
 }
 
@@ -27,7 +31,7 @@ export interface ForwardClientOptions {
 export interface ForwardAnswer {
   outcome: Exclude<ForwardOutcome, 'timeout' | 'network'>;
   status: number;
-  /** The start of the answer's body, decoded as UTF-8 (at most `answerBytes`). */
+  /** The start of the answer's body, decoded as UTF-8 (at most `answerBytes`, whole characters). */
   answer: string;
   /** A redirect's `Location` (not followed). */
   location?: string;
@@ -84,7 +88,7 @@ export class ForwardClient {
     this.#target = forwardTarget(options.url);
     this.#key = standardWebhooksKey(options.secret);
     this.#timeoutMs = options.timeoutMs;
-    this.#answerBytes = options.answerBytes ?? 512;
+    this.#answerBytes = options.answerBytes ?? RESPONSE_EXCERPT_MAX_BYTES;
     this.#slots = new RequestSlots(options.concurrency);
     this.#pool = new Pool(this.#target.origin, {
       connections: options.concurrency,
@@ -180,8 +184,8 @@ export class ForwardClient {
 
   /**
    * Up to `answerBytes` of the body, then the rest is dropped (which closes the connection when
-   * more was coming). Once the status is known it decides the outcome: a body cut short by the
-   * deadline or a broken connection only shortens the text kept.
+   * more was coming), cut between characters. Once the status is known it decides the outcome: a
+   * body cut short by the deadline or a broken connection only shortens the text kept.
    */
   async #answerStart(body: Dispatcher.ResponseData['body'], signal: AbortSignal): Promise<string> {
     const chunks: Buffer[] = [];
@@ -197,6 +201,6 @@ export class ForwardClient {
     } finally {
       body.destroy();
     }
-    return Buffer.concat(chunks).subarray(0, this.#answerBytes).toString('utf8');
+    return utf8Prefix(Buffer.concat(chunks), this.#answerBytes).toString('utf8');
   }
 }

@@ -1,7 +1,12 @@
 import type { ForwardConfig } from '../../config.js';
 import { STANDARD_WEBHOOKS_SECRET_PREFIX } from '../../http/signatures/standard-webhooks-signature.js';
 import type { Logger } from '../../logger.js';
-import { PermanentError, type ProcessTransaction, RetryableError } from '../process-transaction.js';
+import {
+  type AttemptReport,
+  PermanentError,
+  type ProcessTransaction,
+  RetryableError,
+} from '../process-transaction.js';
 import { ForwardClient, type ForwardResult } from './forward-client.js';
 import { forwardMessage } from './forward-message.js';
 import type { ForwardOutcome } from './forward-outcome.js';
@@ -37,7 +42,9 @@ function describeResult(result: ForwardResult): string {
  * (FAILED at once). Anything else throws {@link RetryableError}, carrying the receiver's
  * `Retry-After` when it sent one, so the worker retries with backoff, never sooner. The thrown
  * message, which becomes `last_error`, holds the status and the start of the answer or the network
- * error, with the secret and the URL's credentials redacted.
+ * error, with the secret and the URL's credentials redacted. Every answered attempt reports its
+ * status and the start of the answer (redacted the same way) for the attempt's record: resolved
+ * with on a 2xx, attached to the error otherwise.
  *
  * The worker's abort signal (lease lost, shutdown) aborts a request in flight or the wait for a
  * slot; the handler then rejects with the signal's reason, as the worker expects.
@@ -56,10 +63,16 @@ export function createForwardHandler(config: ForwardConfig, options: ForwardHand
   const process: ProcessTransaction = async (transaction, { signal }) => {
     const result = await client.deliver(forwardMessage(transaction), signal);
     options.onAttempt?.(result.outcome, result.durationMs);
-    if (result.outcome === '2xx') return;
+    const report: AttemptReport | undefined =
+      'status' in result
+        ? { httpStatus: result.status, responseExcerpt: redact(result.answer, secrets) }
+        : undefined;
+    if (result.outcome === '2xx') return report;
     const message = redact(describeResult(result), secrets);
-    if (result.outcome === 'permanent') throw new PermanentError(message);
-    throw new RetryableError(message, result.outcome === 'retryable' ? result.retryAfterMs : undefined);
+    if (result.outcome === 'permanent') throw new PermanentError(message, { report });
+    throw new RetryableError(message, result.outcome === 'retryable' ? result.retryAfterMs : undefined, {
+      report,
+    });
   };
   return { process, close: () => client.close() };
 }

@@ -42,11 +42,25 @@ export function forwardTarget(url: string): ForwardTarget {
   };
 }
 
-/** `text` with every occurrence of each of `secrets` replaced by `[redacted]`, longest first. */
+/** The shortest start of a secret taken for the secret when it ends a text cut short. */
+const PARTIAL_SECRET_MIN = 6;
+
+/**
+ * `text` with every occurrence of each of `secrets` replaced by `[redacted]`, longest first, and a
+ * start of a secret that ends the text replaced too: an answer is kept only up to a byte limit, and
+ * a receiver echoing a secret just there would otherwise leave its first half in plain sight.
+ */
 export function redact(text: string, secrets: readonly string[]): string {
   let out = text;
-  for (const secret of [...secrets].sort((a, b) => b.length - a.length)) {
-    if (secret) out = out.replaceAll(secret, '[redacted]');
+  const ordered = [...secrets].filter((s) => s.length > 0).sort((a, b) => b.length - a.length);
+  for (const secret of ordered) out = out.replaceAll(secret, '[redacted]');
+  for (const secret of ordered) {
+    for (let k = Math.min(secret.length - 1, out.length); k >= PARTIAL_SECRET_MIN; k--) {
+      if (out.endsWith(secret.slice(0, k))) {
+        out = `${out.slice(0, out.length - k)}[redacted]`;
+        break;
+      }
+    }
   }
   return out;
 }

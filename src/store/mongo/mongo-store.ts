@@ -1,7 +1,16 @@
-import { type Collection, Decimal128, type Filter, MongoBulkWriteError, MongoClient } from 'mongodb';
+import {
+  type Collection,
+  Decimal128,
+  type Filter,
+  MongoBulkWriteError,
+  MongoClient,
+  type UpdateFilter,
+} from 'mongodb';
 import type { PaymentStatus } from '../../domain/payment-status.js';
 import type { Provider } from '../../domain/provider-event.js';
 import type { PaymentMismatch, ReconcileStatus } from '../../domain/reconciliation.js';
+import { REPLAYABLE_STATUSES, type ReplaySelection } from '../../domain/replay.js';
+import { mergeTimelineCounts, type TimelineCounts, type TimelineQuery } from '../../domain/timeline.js';
 import {
   FINISHED_STATUSES,
   isFinished,
@@ -10,6 +19,14 @@ import {
   type TransactionRecord,
   type TransactionStatus,
 } from '../../domain/transaction.js';
+import {
+  type AttemptOutcome,
+  type AttemptResponse,
+  LEASE_EXPIRED_ERROR,
+  NO_RESPONSE,
+  RELEASED_AT_SHUTDOWN_ERROR,
+  type TransactionAttempt,
+} from '../../domain/transaction-attempt.js';
 import type {
   KeysetPosition,
   RetrySelection,
@@ -28,6 +45,8 @@ import type {
   PayloadErasure,
   ReconcileLease,
   ReconcileRunRecord,
+  ReplayBatch,
+  ReplayBatchQuery,
   StorageSize,
   TransactionStore,
 } from '../transaction-store.js';
@@ -40,6 +59,13 @@ export interface MongoStoreOptions {
   database: string;
   /** Collection of transactions. Default `transactions`. */
   collection?: string;
+  /** Collection of their attempts. Default `transaction_attempts`. */
+  attemptsCollection?: string;
+  /**
+   * Whether claims and outcomes write the attempts history. Default true; false exists only so the
+   * bench can measure what the history costs per transaction.
+   */
+  recordAttempts?: boolean;
 }
 
 /** One transaction as stored: the field names of the SQL stores' columns, as the original service had. */
@@ -72,6 +98,8 @@ interface TransactionDocument {
   payment_status?: PaymentStatus | null;
   /** Absent on documents written before reconciliation existed: read as `webhook`. */
   received_via?: ReceivedVia;
+  /** The number of the latest attempt in the history; absent on documents claimed before it existed. */
+  last_attempt?: number;
 }
 
 /** A provider's reconciliation: its lease, schedule, watermark and latest run. */
@@ -124,6 +152,47 @@ function toReconcileStatus(doc: ReconcileStateDocument): ReconcileStatus {
     mismatchCount: doc.mismatch_count ?? 0,
     watermark: doc.watermark ?? null,
   };
+}
+
+/** One attempt of a transaction's history, as stored. */
+interface AttemptDocument {
+  transaction_id: string;
+  attempt: number;
+  started_at: Date;
+  finished_at: Date | null;
+  duration_ms: number | null;
+  outcome: AttemptOutcome | null;
+  error: string | null;
+  http_status: number | null;
+  response_excerpt: string | null;
+}
+
+function toAttempt(doc: AttemptDocument): TransactionAttempt {
+  return {
+    transactionId: doc.transaction_id,
+    attempt: doc.attempt,
+    startedAt: doc.started_at,
+    finishedAt: doc.finished_at ?? null,
+    durationMs: doc.duration_ms ?? null,
+    outcome: doc.outcome ?? null,
+    error: doc.error ?? null,
+    httpStatus: doc.http_status ?? null,
+    responseExcerpt: doc.response_excerpt ?? null,
+  };
+}
+
+/** PROCESSED and FAILED documents of `selection`, from checked values only (see {@link text}). */
+function replayableQuery(selection: ReplaySelection): Filter<TransactionDocument> {
+  const replayable = { $in: [...REPLAYABLE_STATUSES] as TransactionStatus[] };
+  if (selection.kind === 'ids') {
+    return {
+      status: replayable,
+      transaction_id: { $in: selection.ids.map((id) => text(id, 'transactionId')) },
+    };
+  }
+  const query = filterQuery(selection.filter);
+  if (selection.filter.status === undefined) query.status = replayable;
+  return query;
 }
 
 const DUPLICATE_KEY = 11000;
@@ -291,15 +360,23 @@ function duplicatePositions(error: unknown): Set<number> {
  * A batch insert is not one transaction here (that would need a replica set): each document is
  * inserted atomically and independently. A batch cut short by an error is safe to offer again,
  * since the documents already in are then reported as duplicates of themselves.
+ *
+ * For the same reason an attempt of the history is written by a second statement, right after the
+ * transaction's own change (which stays one conditional update): a crash between the two leaves that
+ * attempt missing or open, never the transaction wrong.
  */
 export class MongoStore implements TransactionStore {
   #client: MongoClient | undefined;
   #collection: Collection<TransactionDocument> | undefined;
   #reconcileState: Collection<ReconcileStateDocument> | undefined;
   #mismatches: Collection<MismatchDocument> | undefined;
+  #attempts: Collection<AttemptDocument> | undefined;
   #opening: Promise<void> | undefined;
+  readonly #recordAttempts: boolean;
 
-  constructor(private readonly options: MongoStoreOptions) {}
+  constructor(private readonly options: MongoStoreOptions) {
+    this.#recordAttempts = options.recordAttempts ?? true;
+  }
 
   async ready(): Promise<void> {
     if (this.#client) return;
@@ -358,6 +435,12 @@ export class MongoStore implements TransactionStore {
           name: 'retention_payloads',
           partialFilterExpression: { payload: { $exists: true } },
         },
+        // The timeline counts completions by their time; only PROCESSED documents are in it.
+        {
+          key: { processed_at: 1 },
+          name: 'processed_at',
+          partialFilterExpression: { status: 'PROCESSED' },
+        },
       ]);
       const db = client.db(this.options.database);
       const writeConcern = { writeConcern: { w: 'majority' as const, journal: true } };
@@ -368,10 +451,19 @@ export class MongoStore implements TransactionStore {
         { key: { provider: 1, payment_id: 1 }, name: 'mismatch_unique', unique: true },
         { key: { amount: -1, provider: 1, payment_id: 1 }, name: 'largest_first' },
       ]);
+      const attempts = client
+        .db(this.options.database)
+        .collection<AttemptDocument>(this.options.attemptsCollection ?? 'transaction_attempts', {
+          writeConcern: { w: 'majority', journal: true },
+        });
+      await attempts.createIndexes([
+        { key: { transaction_id: 1, attempt: 1 }, name: 'attempt_number_unique', unique: true },
+      ]);
       this.#client = client;
       this.#collection = collection;
       this.#reconcileState = reconcileState;
       this.#mismatches = mismatches;
+      this.#attempts = attempts;
     } catch (error) {
       await client.close().catch(() => undefined);
       throw error;
@@ -385,6 +477,7 @@ export class MongoStore implements TransactionStore {
     this.#collection = undefined;
     this.#reconcileState = undefined;
     this.#mismatches = undefined;
+    this.#attempts = undefined;
     await client?.close();
   }
 
@@ -396,6 +489,54 @@ export class MongoStore implements TransactionStore {
   private get collection(): Collection<TransactionDocument> {
     if (!this.#collection) throw new Error('MongoStore used before ready()');
     return this.#collection;
+  }
+
+  private get attempts(): Collection<AttemptDocument> {
+    if (!this.#attempts) throw new Error('MongoStore used before ready()');
+    return this.#attempts;
+  }
+
+  /** Closes the open attempts of a transaction (a reclaimed lease) as interrupted. */
+  async #interruptOpenAttempts(transactionId: string, now: Date): Promise<void> {
+    await this.attempts.updateMany({ transaction_id: transactionId, outcome: null }, [
+      {
+        $set: {
+          outcome: 'interrupted',
+          finished_at: now,
+          duration_ms: { $max: [0, { $subtract: [now, '$started_at'] }] },
+          error: { $literal: LEASE_EXPIRED_ERROR },
+        },
+      },
+    ]);
+  }
+
+  /** Closes attempt `attempt` of a transaction, if still open. */
+  async #closeAttempt(
+    transactionId: string,
+    attempt: number | undefined,
+    now: Date,
+    outcome: AttemptOutcome,
+    error: string | null,
+    response: AttemptResponse,
+  ): Promise<void> {
+    if (!this.#recordAttempts || attempt === undefined) return;
+    const status = response.httpStatus === null ? null : finite(response.httpStatus, 'httpStatus');
+    const excerpt =
+      response.responseExcerpt === null ? null : text(response.responseExcerpt, 'responseExcerpt');
+    // A pipeline update, so the duration comes from the stored start; strings go in as $literal, as
+    // a string starting with $ would otherwise name a field.
+    await this.attempts.updateOne({ transaction_id: transactionId, attempt, outcome: null }, [
+      {
+        $set: {
+          outcome: { $literal: outcome },
+          finished_at: now,
+          duration_ms: { $max: [0, { $subtract: [now, '$started_at'] }] },
+          error: error === null ? null : { $literal: error },
+          http_status: status,
+          response_excerpt: excerpt === null ? null : { $literal: excerpt },
+        },
+      },
+    ]);
   }
 
   async insertMany(items: readonly NewTransaction[]): Promise<InsertOutcome[]> {
@@ -445,24 +586,57 @@ export class MongoStore implements TransactionStore {
     const now = new Date();
     const until = new Date(now.getTime() + finite(leaseMs, 'leaseMs'));
     const leaseOwner = text(owner, 'owner');
+    const id = text(transactionId, 'transactionId');
     // The document as it was just before the update: it tells whether an expired lease was taken
-    // over, and the update applied to it is fully known, so the new state needs no second read.
+    // over, and the update applied to it is fully known, so the new state needs no second read. A
+    // pipeline update, so that the attempt's number can follow the larger of two fields (a document
+    // claimed before attempts were numbered takes its number from attempts); strings go in as
+    // $literal, as a string starting with $ would otherwise name a field.
     const before = await this.collection.findOneAndUpdate(
       {
-        transaction_id: text(transactionId, 'transactionId'),
+        transaction_id: id,
         $or: [
           { status: 'RECEIVED', available_at: { $lte: now } },
           { status: 'PROCESSING', lease_expires_at: { $lte: now } },
         ],
       },
-      {
-        $set: { status: 'PROCESSING', lease_owner: leaseOwner, lease_expires_at: until, updated_at: now },
-        $inc: { attempts: 1 },
-      },
+      [
+        {
+          $set: {
+            status: { $literal: 'PROCESSING' },
+            lease_owner: { $literal: leaseOwner },
+            lease_expires_at: until,
+            updated_at: now,
+            attempts: { $add: ['$attempts', 1] },
+            last_attempt: { $add: [{ $max: [{ $ifNull: ['$last_attempt', 0] }, '$attempts'] }, 1] },
+          },
+        },
+      ],
       { returnDocument: 'before', includeResultMetadata: false },
     );
     if (!before) return null;
     const record = toRecord(before);
+    const reclaimed = before.status === 'PROCESSING';
+    const attempt = Math.max(before.last_attempt ?? 0, before.attempts) + 1;
+    if (this.#recordAttempts) {
+      if (reclaimed) await this.#interruptOpenAttempts(id, now);
+      try {
+        await this.attempts.insertOne({
+          transaction_id: id,
+          attempt,
+          started_at: now,
+          finished_at: null,
+          duration_ms: null,
+          outcome: null,
+          error: null,
+          http_status: null,
+          response_excerpt: null,
+        });
+      } catch (error) {
+        // Left by an earlier write that failed half-way: the number is this claim's all the same.
+        if ((error as { code?: unknown }).code !== DUPLICATE_KEY) throw error;
+      }
+    }
     return {
       record: {
         ...record,
@@ -472,7 +646,8 @@ export class MongoStore implements TransactionStore {
         attempts: record.attempts + 1,
         updatedAt: now,
       },
-      reclaimed: before.status === 'PROCESSING',
+      reclaimed,
+      attempt,
     };
   }
 
@@ -502,50 +677,82 @@ export class MongoStore implements TransactionStore {
     };
   }
 
-  async complete(transactionId: string, owner: string): Promise<boolean> {
+  /**
+   * Applies a lease-conditional outcome, then closes the attempt it ends; false when the lease was
+   * gone (and nothing was written).
+   */
+  async #ended(
+    transactionId: string,
+    owner: string,
+    update: UpdateFilter<TransactionDocument>,
+    now: Date,
+    outcome: AttemptOutcome,
+    error: string | null,
+    response: AttemptResponse,
+  ): Promise<boolean> {
+    const after = await this.collection.findOneAndUpdate(this.leased(transactionId, owner), update, {
+      returnDocument: 'after',
+      includeResultMetadata: false,
+      projection: { _id: 0, last_attempt: 1 },
+    });
+    if (!after) return false;
+    await this.#closeAttempt(transactionId, after.last_attempt, now, outcome, error, response);
+    return true;
+  }
+
+  async complete(transactionId: string, owner: string, response = NO_RESPONSE): Promise<boolean> {
     const now = new Date();
-    const { matchedCount } = await this.collection.updateOne(this.leased(transactionId, owner), {
+    const update: UpdateFilter<TransactionDocument> = {
       $set: {
         status: 'PROCESSED',
         processed_at: now,
         updated_at: now,
+        last_error: null,
         lease_owner: null,
         lease_expires_at: null,
       },
-    });
-    return matchedCount === 1;
+    };
+    return this.#ended(transactionId, owner, update, now, 'succeeded', null, response);
   }
 
-  async retryLater(transactionId: string, owner: string, error: string, availableAt: Date): Promise<boolean> {
-    const { matchedCount } = await this.collection.updateOne(this.leased(transactionId, owner), {
+  async retryLater(
+    transactionId: string,
+    owner: string,
+    error: string,
+    availableAt: Date,
+    response = NO_RESPONSE,
+  ): Promise<boolean> {
+    const now = new Date();
+    const update: UpdateFilter<TransactionDocument> = {
       $set: {
         status: 'RECEIVED',
         last_error: text(error, 'error'),
         available_at: instant(availableAt, 'availableAt'),
-        updated_at: new Date(),
+        updated_at: now,
         lease_owner: null,
         lease_expires_at: null,
       },
-    });
-    return matchedCount === 1;
+    };
+    return this.#ended(transactionId, owner, update, now, 'retrying', error, response);
   }
 
-  async fail(transactionId: string, owner: string, error: string): Promise<boolean> {
-    const { matchedCount } = await this.collection.updateOne(this.leased(transactionId, owner), {
+  async fail(transactionId: string, owner: string, error: string, response = NO_RESPONSE): Promise<boolean> {
+    const now = new Date();
+    const update: UpdateFilter<TransactionDocument> = {
       $set: {
         status: 'FAILED',
         last_error: text(error, 'error'),
-        updated_at: new Date(),
+        updated_at: now,
         lease_owner: null,
         lease_expires_at: null,
       },
-    });
-    return matchedCount === 1;
+    };
+    return this.#ended(transactionId, owner, update, now, 'failed', error, response);
   }
 
   async release(transactionId: string, owner: string): Promise<boolean> {
     const now = new Date();
-    const { matchedCount } = await this.collection.updateOne(this.leased(transactionId, owner), {
+    const update: UpdateFilter<TransactionDocument> = {
       $set: {
         status: 'RECEIVED',
         available_at: now,
@@ -555,8 +762,16 @@ export class MongoStore implements TransactionStore {
       },
       // A PROCESSING document got there by a claim, which counted at least one attempt.
       $inc: { attempts: -1 },
-    });
-    return matchedCount === 1;
+    };
+    return this.#ended(
+      transactionId,
+      owner,
+      update,
+      now,
+      'interrupted',
+      RELEASED_AT_SHUTDOWN_ERROR,
+      NO_RESPONSE,
+    );
   }
 
   async requeue(transactionId: string): Promise<TransactionRecord | null> {
@@ -567,6 +782,121 @@ export class MongoStore implements TransactionStore {
       { returnDocument: 'after', includeResultMetadata: false },
     );
     return doc ? toRecord(doc) : null;
+  }
+
+  async replay(transactionId: string): Promise<TransactionRecord | null> {
+    const now = new Date();
+    // PROCESSED is counted through the status index here, so leaving it needs no counter.
+    const doc = await this.collection.findOneAndUpdate(
+      {
+        transaction_id: text(transactionId, 'transactionId'),
+        status: { $in: [...REPLAYABLE_STATUSES] as TransactionStatus[] },
+      },
+      { $set: { status: 'RECEIVED', attempts: 0, available_at: now, updated_at: now, processed_at: null } },
+      { returnDocument: 'after', includeResultMetadata: false },
+    );
+    return doc ? toRecord(doc) : null;
+  }
+
+  async countReplayable(selection: ReplaySelection): Promise<number> {
+    return this.collection.countDocuments(replayableQuery(selection));
+  }
+
+  /**
+   * Finds the batch in the list's order, then replays each document with its own conditional update
+   * (MongoDB has no update with a limit), so a document another caller changed in between is left
+   * alone and not reported.
+   */
+  async replayMatching(selection: ReplaySelection, query: ReplayBatchQuery): Promise<ReplayBatch> {
+    const count = Math.floor(finite(query.limit, 'limit'));
+    if (count <= 0) return { replayed: [], next: null };
+    const before = instant(query.finishedBefore, 'finishedBefore');
+    const filter: Filter<TransactionDocument> = {
+      ...replayableQuery(selection),
+      updated_at: { $lte: before },
+    };
+    const candidates = await this.collection
+      .find(query.after ? { $and: [filter, afterQuery(query.after)] } : filter, {
+        sort: { created_at: -1, transaction_id: -1 },
+        limit: count,
+        projection: { _id: 0, transaction_id: 1, created_at: 1 },
+      })
+      .toArray();
+    const now = new Date();
+    const replayed = await Promise.all(
+      candidates.map((doc) =>
+        this.collection.findOneAndUpdate(
+          {
+            transaction_id: doc.transaction_id,
+            status: { $in: [...REPLAYABLE_STATUSES] as TransactionStatus[] },
+            updated_at: { $lte: before },
+          },
+          {
+            $set: { status: 'RECEIVED', attempts: 0, available_at: now, updated_at: now, processed_at: null },
+          },
+          {
+            returnDocument: 'after',
+            includeResultMetadata: false,
+            projection: { transaction_id: 1, attempts: 1 },
+          },
+        ),
+      ),
+    );
+    const last = candidates.at(-1);
+    return {
+      replayed: replayed
+        .filter((doc) => doc !== null)
+        .map((doc) => ({ transactionId: doc.transaction_id, attempts: doc.attempts })),
+      next: last ? { createdAt: last.created_at, transactionId: last.transaction_id } : null,
+    };
+  }
+
+  async listAttempts(transactionId: string, limit: number): Promise<TransactionAttempt[]> {
+    const count = Math.floor(finite(limit, 'limit'));
+    // limit(0) would mean "no limit" to MongoDB.
+    if (count <= 0) return [];
+    const docs = await this.attempts
+      .find({ transaction_id: text(transactionId, 'transactionId') }, { sort: { attempt: -1 }, limit: count })
+      .toArray();
+    return docs.reverse().map(toAttempt);
+  }
+
+  /** Three aggregations, each through the index on its time (not one snapshot: see {@link MongoStore.stats}). */
+  async timeline(query: TimelineQuery): Promise<TimelineCounts[]> {
+    const from = instant(query.from, 'from');
+    const to = instant(query.to, 'to');
+    const bucketMs = finite(query.bucketMs, 'bucketMs');
+    const grouped = (
+      kind: 'received' | 'processed' | 'failed',
+      field: 'created_at' | 'processed_at' | 'updated_at',
+      match: Filter<TransactionDocument>,
+    ) =>
+      this.collection
+        .aggregate<{ kind: typeof kind; bucket: number; n: number }>([
+          { $match: { ...match, [field]: { $gte: from, $lt: to } } },
+          {
+            $group: {
+              _id: { $floor: { $divide: [{ $subtract: [`$${field}`, from] }, bucketMs] } },
+              n: { $sum: 1 },
+            },
+          },
+          { $project: { _id: 0, kind: { $literal: kind }, bucket: '$_id', n: 1 } },
+        ])
+        .toArray();
+    const [received, processed, failed] = await Promise.all([
+      grouped('received', 'created_at', {}),
+      grouped('processed', 'processed_at', { status: 'PROCESSED' }),
+      grouped('failed', 'updated_at', { status: 'FAILED' }),
+    ]);
+    return mergeTimelineCounts([...received, ...processed, ...failed]);
+  }
+
+  async oldestDueReceivedAt(now: Date): Promise<Date | null> {
+    const doc = await this.collection.findOne(
+      { status: 'RECEIVED', available_at: { $lte: instant(now, 'now') } },
+      { sort: { available_at: 1 }, projection: { _id: 0, available_at: 1 } },
+    );
+    return doc?.available_at ?? null;
   }
 
   async findDue(query: DueQuery): Promise<DueTransaction[]> {
@@ -650,6 +980,16 @@ export class MongoStore implements TransactionStore {
     const ids = await this.oldest(cutoff, limit);
     if (ids.length === 0) return 0;
     const { deletedCount } = await this.collection.deleteMany({ ...cutoff, transaction_id: { $in: ids } });
+    if (deletedCount > 0) {
+      // Their attempts go too. Not in one transaction (a standalone server has none): a crash in
+      // between leaves attempts without their transaction, which nothing reads.
+      const left = await this.collection
+        .find({ transaction_id: { $in: ids } }, { projection: { _id: 0, transaction_id: 1 } })
+        .toArray();
+      const kept = new Set(left.map((d) => d.transaction_id));
+      const gone = ids.filter((id) => !kept.has(id));
+      if (gone.length > 0) await this.attempts.deleteMany({ transaction_id: { $in: gone } });
+    }
     return deletedCount;
   }
 

@@ -174,4 +174,34 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
     `,
   },
   POSTGRES_RETENTION_MIGRATION,
+  {
+    version: 8,
+    name: 'attempts, replay and the timeline',
+    // Each run of the handler is a row of transaction_attempts, opened by the claim's statement and
+    // closed by the outcome's. last_attempt numbers a transaction's attempts across replays, which
+    // reset attempts (the retry budget); a row claimed before this migration takes its number from
+    // attempts, so no row is rewritten here (a column with a constant default changes the catalog
+    // only). Reaching PROCESSED is counted by its time through a partial index that only PROCESSED
+    // rows pay for; built inside the migration's transaction, which blocks writes while it builds (on
+    // a large table, build it CONCURRENTLY by hand first, same name). A PROCESSED transaction's
+    // last_error is cleared by its completion from now on: clear it on rows completed before (one
+    // read of the table, a write only where an error was kept).
+    sql: `
+      ALTER TABLE transactions ADD COLUMN last_attempt integer NOT NULL DEFAULT 0;
+      CREATE TABLE transaction_attempts (
+        transaction_id   text NOT NULL,
+        attempt          integer NOT NULL,
+        started_at       timestamptz NOT NULL,
+        finished_at      timestamptz,
+        duration_ms      integer,
+        outcome          text,
+        error            text,
+        http_status      integer,
+        response_excerpt text,
+        PRIMARY KEY (transaction_id, attempt)
+      );
+      CREATE INDEX IF NOT EXISTS transactions_processed ON transactions (processed_at) WHERE status = 'PROCESSED';
+      UPDATE transactions SET last_error = NULL WHERE status = 'PROCESSED' AND last_error IS NOT NULL;
+    `,
+  },
 ];

@@ -2,6 +2,8 @@ import pg from 'pg';
 import type { PaymentStatus } from '../../domain/payment-status.js';
 import type { Provider } from '../../domain/provider-event.js';
 import type { PaymentMismatch, ReconcileStatus } from '../../domain/reconciliation.js';
+import type { ReplaySelection } from '../../domain/replay.js';
+import { mergeTimelineCounts, type TimelineCounts, type TimelineQuery } from '../../domain/timeline.js';
 import {
   FINISHED_STATUSES,
   type NewTransaction,
@@ -10,6 +12,14 @@ import {
   type TransactionRecord,
   type TransactionStatus,
 } from '../../domain/transaction.js';
+import {
+  type AttemptOutcome,
+  type AttemptResponse,
+  LEASE_EXPIRED_ERROR,
+  NO_RESPONSE,
+  RELEASED_AT_SHUTDOWN_ERROR,
+  type TransactionAttempt,
+} from '../../domain/transaction-attempt.js';
 import type {
   RetrySelection,
   TransactionListQuery,
@@ -28,6 +38,8 @@ import type {
   PayloadErasure,
   ReconcileLease,
   ReconcileRunRecord,
+  ReplayBatch,
+  ReplayBatchQuery,
   StorageSize,
   TransactionStore,
 } from '../transaction-store.js';
@@ -49,6 +61,11 @@ export interface PostgresStoreOptions {
    * since the pool discards that connection and the next query opens a new one.
    */
   onIdleError?: (error: Error) => void;
+  /**
+   * Whether claims and outcomes write the attempts history. Default true; false exists only so the
+   * bench can measure what the history costs per transaction.
+   */
+  recordAttempts?: boolean;
 }
 
 /** Default {@link PostgresStoreOptions.poolSize}. */
@@ -112,7 +129,14 @@ const PROCESSED_COUNT_SHARDS = 64;
 const INSERT_ROUNDS = 5;
 
 /** The store's own tables, whose sizes make up {@link PostgresStore.storageSize}. */
-const STORE_TABLES = ['transactions', 'processed_count', 'schema_migrations'] as const;
+const STORE_TABLES = [
+  'transactions',
+  'transaction_attempts',
+  'processed_count',
+  'reconcile_state',
+  'reconcile_mismatches',
+  'schema_migrations',
+] as const;
 
 /** The statuses retention may act on, as an SQL list. */
 const FINISHED = FINISHED_STATUSES.map((s) => `'${s}'`).join(', ');
@@ -147,6 +171,35 @@ interface Row extends SummaryRow {
   /** Set once the payload was erased (its text is then empty). */
   payload_erased_at: Date | null;
 }
+
+interface AttemptRow {
+  transaction_id: string;
+  attempt: number;
+  started_at: Date;
+  finished_at: Date | null;
+  duration_ms: number | null;
+  outcome: AttemptOutcome | null;
+  error: string | null;
+  http_status: number | null;
+  response_excerpt: string | null;
+}
+
+function toAttempt(row: AttemptRow): TransactionAttempt {
+  return {
+    transactionId: row.transaction_id,
+    attempt: row.attempt,
+    startedAt: row.started_at,
+    finishedAt: row.finished_at,
+    durationMs: row.duration_ms,
+    outcome: row.outcome,
+    error: row.error,
+    httpStatus: row.http_status,
+    responseExcerpt: row.response_excerpt,
+  };
+}
+
+/** A constant of this module as an SQL string literal. */
+const literal = (text: string) => `'${text.replaceAll("'", "''")}'`;
 
 function toRecord(row: Row): TransactionRecord {
   const record = toSummary(row) as TransactionRecord;
@@ -247,9 +300,42 @@ function quoteSchema(schema: string): string {
   return `"${schema}"`;
 }
 
-/** Every statement the store runs, with the schema-qualified table name baked in. */
-function statements(schema: string) {
+/**
+ * Every statement the store runs, with the schema-qualified table name baked in. With `history`,
+ * claims and outcomes also write the attempts history, as more parts of the same statement (one
+ * round trip, one commit); the statements then take the history's parameters after their own.
+ */
+function statements(schema: string, history: boolean) {
   const table = `${schema}.transactions`;
+  const attempts = `${schema}.transaction_attempts`;
+  const processedCount = `${schema}.processed_count`;
+  /** Milliseconds from an attempt's start to `at` (a parameter of the statement). */
+  const durationTo = (at: string) =>
+    `GREATEST(0, round(extract(epoch FROM (${at} - a.started_at)) * 1000))::integer`;
+  /**
+   * A part closing the attempt numbered by the rows of `done` (transaction_id, last_attempt) with
+   * `outcome` at `now`; `error`, `status`, `excerpt` are SQL expressions.
+   */
+  const closeAttempt = (
+    outcome: AttemptOutcome,
+    now: string,
+    error: string,
+    status: string,
+    excerpt: string,
+  ) =>
+    history
+      ? `, closed AS (
+          UPDATE ${attempts} AS a
+             SET outcome = '${outcome}', finished_at = ${now}, duration_ms = ${durationTo(now)}, error = ${error},
+                 http_status = ${status}, response_excerpt = ${excerpt}
+            FROM done
+           WHERE a.transaction_id = done.transaction_id AND a.attempt = done.last_attempt AND a.outcome IS NULL)`
+      : '';
+  /** Moves PROCESSED's count by minus the `replayed` rows that were PROCESSED before, in shard `shard`. */
+  const countOut = (shard: string) => `counted AS (
+        INSERT INTO ${processedCount} AS c (shard, n)
+        SELECT ${shard}, -count(*) FROM replayed WHERE previous_status = 'PROCESSED' HAVING count(*) > 0
+        ON CONFLICT (shard) DO UPDATE SET n = c.n + EXCLUDED.n)`;
   const openCounts = `SELECT status, provider, count(*) AS n FROM ${table}
      WHERE status IN ('RECEIVED', 'PROCESSING', 'FAILED') GROUP BY status, provider`;
   const leased = `transaction_id = $1 AND status = 'PROCESSING' AND lease_owner = $2`;
@@ -279,54 +365,147 @@ function statements(schema: string) {
     // subquery takes the row locks in id order, so two batches sharing ids cannot deadlock, and reads
     // the status each row has just before this update (after waiting for any concurrent claimer),
     // which RETURNING alone cannot show: it sees only the new row.
+    // A row claimed before attempts were numbered takes its next number from its attempts. The
+    // history's parts see the statement's snapshot: closing the open attempt of a reclaimed lease
+    // never touches the attempt this statement opens.
     claimMany: `
-      UPDATE ${table} AS t
-         SET status = 'PROCESSING', lease_owner = $2, lease_expires_at = $4,
-             attempts = t.attempts + 1, updated_at = $3
-        FROM (SELECT transaction_id, status FROM ${table} WHERE transaction_id = ANY($1::text[])
-               ORDER BY transaction_id FOR UPDATE) AS previous
-       WHERE t.transaction_id = previous.transaction_id
-         AND ((t.status = 'RECEIVED' AND t.available_at <= $3)
-           OR (t.status = 'PROCESSING' AND t.lease_expires_at <= $3))
-      RETURNING ${COLUMNS.map((c) => `t.${c}`).join(', ')}, previous.status AS previous_status`,
-    // PROCESSED is final, so counting completions in the statement that records them keeps its
-    // count exact; the count's shard ($4) is this store's own.
+      WITH claimed AS (
+        UPDATE ${table} AS t
+           SET status = 'PROCESSING', lease_owner = $2, lease_expires_at = $4,
+               attempts = t.attempts + 1, last_attempt = GREATEST(t.last_attempt, t.attempts) + 1, updated_at = $3
+          FROM (SELECT transaction_id, status FROM ${table} WHERE transaction_id = ANY($1::text[])
+                 ORDER BY transaction_id FOR UPDATE) AS previous
+         WHERE t.transaction_id = previous.transaction_id
+           AND ((t.status = 'RECEIVED' AND t.available_at <= $3)
+             OR (t.status = 'PROCESSING' AND t.lease_expires_at <= $3))
+        RETURNING ${COLUMNS.map((c) => `t.${c}`).join(', ')}, t.last_attempt, previous.status AS previous_status
+      )${
+        history
+          ? `, interrupted AS (
+        UPDATE ${attempts} AS a
+           SET outcome = 'interrupted', finished_at = $3, duration_ms = ${durationTo('$3')},
+               error = ${literal(LEASE_EXPIRED_ERROR)}
+          FROM claimed
+         WHERE claimed.previous_status = 'PROCESSING' AND a.transaction_id = claimed.transaction_id
+           AND a.outcome IS NULL
+      ), opened AS (
+        INSERT INTO ${attempts} (transaction_id, attempt, started_at)
+        SELECT transaction_id, last_attempt, $3 FROM claimed
+        ON CONFLICT (transaction_id, attempt) DO NOTHING
+      )`
+          : ''
+      }
+      SELECT * FROM claimed`,
+    // Completions are counted in the statement that records them, and a replay out of PROCESSED
+    // counts itself out in its own, so the count stays exact; the count's shard ($4) is this
+    // store's own. With the history, $5 and $6 hold each id's HTTP status and excerpt.
     completeMany: `
       WITH done AS (
         UPDATE ${table}
-           SET status = 'PROCESSED', processed_at = $3, updated_at = $3, lease_owner = NULL, lease_expires_at = NULL
+           SET status = 'PROCESSED', processed_at = $3, updated_at = $3, last_error = NULL,
+               lease_owner = NULL, lease_expires_at = NULL
          WHERE transaction_id IN (SELECT transaction_id FROM ${table} WHERE transaction_id = ANY($1::text[])
                                    ORDER BY transaction_id FOR UPDATE)
            AND status = 'PROCESSING' AND lease_owner = $2
-        RETURNING transaction_id
+        RETURNING transaction_id, last_attempt
       ), counted AS (
-        INSERT INTO ${schema}.processed_count AS c (shard, n)
+        INSERT INTO ${processedCount} AS c (shard, n)
         SELECT $4, count(*) FROM done HAVING count(*) > 0
         ON CONFLICT (shard) DO UPDATE SET n = c.n + EXCLUDED.n
-      )
+      )${
+        history
+          ? `, closed AS (
+        UPDATE ${attempts} AS a
+           SET outcome = 'succeeded', finished_at = $3, duration_ms = ${durationTo('$3')}, error = NULL,
+               http_status = r.http_status, response_excerpt = r.excerpt
+          FROM done JOIN unnest($1::text[], $5::integer[], $6::text[]) AS r (id, http_status, excerpt)
+               ON r.id = done.transaction_id
+         WHERE a.transaction_id = done.transaction_id AND a.attempt = done.last_attempt AND a.outcome IS NULL
+      )`
+          : ''
+      }
       SELECT transaction_id FROM done`,
     renewLeases: `
       UPDATE ${table} SET lease_expires_at = $3
        WHERE transaction_id = ANY($1::text[]) AND status = 'PROCESSING' AND lease_owner = $2
       RETURNING transaction_id`,
+    // Each outcome answers how many transactions it changed (0 or 1); with the history, the HTTP
+    // status and excerpt are its last two parameters.
     retryLater: `
-      UPDATE ${table}
-         SET status = 'RECEIVED', last_error = $3, available_at = $4, updated_at = $5,
-             lease_owner = NULL, lease_expires_at = NULL
-       WHERE ${leased}`,
+      WITH done AS (
+        UPDATE ${table}
+           SET status = 'RECEIVED', last_error = $3, available_at = $4, updated_at = $5,
+               lease_owner = NULL, lease_expires_at = NULL
+         WHERE ${leased}
+        RETURNING transaction_id, last_attempt
+      )${closeAttempt('retrying', '$5', '$3', '$6::integer', '$7::text')}
+      SELECT count(*)::integer AS n FROM done`,
     fail: `
-      UPDATE ${table}
-         SET status = 'FAILED', last_error = $3, updated_at = $4, lease_owner = NULL, lease_expires_at = NULL
-       WHERE ${leased}`,
+      WITH done AS (
+        UPDATE ${table}
+           SET status = 'FAILED', last_error = $3, updated_at = $4, lease_owner = NULL, lease_expires_at = NULL
+         WHERE ${leased}
+        RETURNING transaction_id, last_attempt
+      )${closeAttempt('failed', '$4', '$3', '$5::integer', '$6::text')}
+      SELECT count(*)::integer AS n FROM done`,
     release: `
-      UPDATE ${table}
-         SET status = 'RECEIVED', attempts = GREATEST(attempts - 1, 0), available_at = $3, updated_at = $3,
-             lease_owner = NULL, lease_expires_at = NULL
-       WHERE ${leased}`,
+      WITH done AS (
+        UPDATE ${table}
+           SET status = 'RECEIVED', attempts = GREATEST(attempts - 1, 0), available_at = $3, updated_at = $3,
+               lease_owner = NULL, lease_expires_at = NULL
+         WHERE ${leased}
+        RETURNING transaction_id, last_attempt
+      )${closeAttempt('interrupted', '$3', literal(RELEASED_AT_SHUTDOWN_ERROR), 'NULL', 'NULL')}
+      SELECT count(*)::integer AS n FROM done`,
     requeue: `
       UPDATE ${table} SET status = 'RECEIVED', attempts = 0, available_at = $2, updated_at = $2
        WHERE transaction_id = $1 AND status = 'FAILED'
       RETURNING ${SELECTED}`,
+    // The row is locked first and its status read after any concurrent writer is done, so the
+    // PROCESSED count moves exactly when the row leaves PROCESSED ($3: this store's shard).
+    replay: `
+      WITH previous AS MATERIALIZED (
+        SELECT transaction_id, status FROM ${table} WHERE transaction_id = $1 FOR UPDATE
+      ), replayed AS (
+        UPDATE ${table} AS t
+           SET status = 'RECEIVED', attempts = 0, available_at = $2, updated_at = $2, processed_at = NULL
+          FROM previous
+         WHERE t.transaction_id = previous.transaction_id AND t.status IN ('PROCESSED', 'FAILED')
+        RETURNING ${COLUMNS.map((c) => `t.${c}`).join(', ')}, previous.status AS previous_status
+      ), ${countOut('$3')}
+      SELECT * FROM replayed`,
+    /** A batch of a bulk replay from the picking query `pick` (its last parameter: the shard). */
+    replayMatching: (pick: string, shard: string) => `
+      WITH picked AS MATERIALIZED (${pick}), replayed AS (
+        UPDATE ${table} AS t
+           SET status = 'RECEIVED', attempts = 0, available_at = now_param.at, updated_at = now_param.at,
+               processed_at = NULL
+          FROM picked, (SELECT $1::timestamptz AS at) AS now_param
+         WHERE t.transaction_id = picked.transaction_id AND t.status IN ('PROCESSED', 'FAILED')
+        RETURNING t.transaction_id, t.attempts, picked.status AS previous_status
+      ), ${countOut(shard)}
+      SELECT p.transaction_id, p.created_at, r.attempts, r.transaction_id IS NOT NULL AS replayed
+        FROM picked AS p LEFT JOIN replayed AS r ON r.transaction_id = p.transaction_id
+       ORDER BY p.created_at DESC, p.transaction_id COLLATE "C" DESC`,
+    attempts: `
+      SELECT * FROM (SELECT * FROM ${attempts} WHERE transaction_id = $1 ORDER BY attempt DESC LIMIT $2) AS a
+       ORDER BY attempt`,
+    // Each count through the index on its own time: transactions_created, the partial
+    // transactions_processed and transactions_failed. One statement, one snapshot. date_bin
+    // (PostgreSQL 14) names each row's bucket by its start; computing a number through extract()
+    // took four times as long (numeric arithmetic on every row).
+    timeline: `
+      SELECT 'received' AS kind, date_bin($3::interval, created_at, $1) AS bucket, count(*) AS n
+        FROM ${table} WHERE created_at >= $1 AND created_at < $2 GROUP BY 2
+      UNION ALL
+      SELECT 'processed', date_bin($3::interval, processed_at, $1), count(*)
+        FROM ${table} WHERE status = 'PROCESSED' AND processed_at >= $1 AND processed_at < $2 GROUP BY 2
+      UNION ALL
+      SELECT 'failed', date_bin($3::interval, updated_at, $1), count(*)
+        FROM ${table} WHERE status = 'FAILED' AND updated_at >= $1 AND updated_at < $2 GROUP BY 2`,
+    oldestDue: `
+      SELECT available_at FROM ${table} WHERE status = 'RECEIVED' AND available_at <= $1
+       ORDER BY available_at LIMIT 1`,
     // Both scans use their partial index; RECEIVED rows come first, as in the SQLite store.
     findDue: `
       SELECT transaction_id, attempts FROM (
@@ -366,6 +545,9 @@ function statements(schema: string) {
         DELETE FROM ${table} AS t USING picked
          WHERE t.transaction_id = picked.transaction_id AND t.status IN (${FINISHED}) AND t.updated_at < $1
         RETURNING t.transaction_id, t.status
+      ), attempts_deleted AS (
+        DELETE FROM ${schema}.transaction_attempts AS a USING deleted
+         WHERE a.transaction_id = deleted.transaction_id
       ), counted AS (
         INSERT INTO ${schema}.processed_count AS c (shard, n)
         SELECT $3, -count(*) FROM deleted WHERE status = 'PROCESSED' HAVING count(*) > 0
@@ -501,13 +683,15 @@ export class PostgresStore implements TransactionStore {
   #pool: pg.Pool | undefined;
   #opening: Promise<void> | undefined;
   readonly #claims = new KeyedCallBatchers<string, Claim | null>();
-  readonly #completions = new KeyedCallBatchers<string, boolean>();
+  readonly #completions = new KeyedCallBatchers<{ id: string; response: AttemptResponse }, boolean>();
   readonly #countShard = Math.floor(Math.random() * PROCESSED_COUNT_SHARDS);
+  readonly #recordAttempts: boolean;
 
   constructor(private readonly options: PostgresStoreOptions) {
     this.#schemaName = options.schema ?? 'public';
     this.#schema = quoteSchema(this.#schemaName);
-    this.#sql = statements(this.#schema);
+    this.#recordAttempts = options.recordAttempts ?? true;
+    this.#sql = statements(this.#schema, this.#recordAttempts);
   }
 
   async ready(): Promise<void> {
@@ -612,10 +796,9 @@ export class PostgresStore implements TransactionStore {
 
   private async claimMany(ids: string[], owner: string, leaseMs: number): Promise<(Claim | null)[]> {
     const now = Date.now();
-    const { rows } = await this.pool.query<Row & { previous_status: TransactionStatus }>(
-      this.#sql.claimMany,
-      [ids, owner, new Date(now), new Date(now + leaseMs)],
-    );
+    const { rows } = await this.pool.query<
+      Row & { last_attempt: number; previous_status: TransactionStatus }
+    >(this.#sql.claimMany, [ids, owner, new Date(now), new Date(now + leaseMs)]);
     const claimed = new Map(rows.map((row) => [row.transaction_id, row]));
     // An id asked for twice in one batch is claimed once: the later asks find the lease held, as
     // they would have one after the other.
@@ -623,7 +806,11 @@ export class PostgresStore implements TransactionStore {
       const row = claimed.get(id);
       if (!row) return null;
       claimed.delete(id);
-      return { record: toRecord(row), reclaimed: row.previous_status === 'PROCESSING' };
+      return {
+        record: toRecord(row),
+        reclaimed: row.previous_status === 'PROCESSING',
+        attempt: row.last_attempt,
+      };
     });
   }
 
@@ -639,42 +826,134 @@ export class PostgresStore implements TransactionStore {
   }
 
   /** Batched per owner, like {@link PostgresStore.claim}. */
-  async complete(transactionId: string, owner: string): Promise<boolean> {
-    return this.#completions.submit(owner, transactionId, (ids) => this.completeMany(ids, owner));
+  async complete(transactionId: string, owner: string, response = NO_RESPONSE): Promise<boolean> {
+    return this.#completions.submit(owner, { id: transactionId, response }, (asks) =>
+      this.completeMany(asks, owner),
+    );
   }
 
-  private async completeMany(ids: string[], owner: string): Promise<boolean[]> {
-    const { rows } = await this.pool.query<{ transaction_id: string }>(this.#sql.completeMany, [
-      ids,
-      owner,
-      new Date(),
-      this.#countShard,
-    ]);
+  private async completeMany(
+    asks: { id: string; response: AttemptResponse }[],
+    owner: string,
+  ): Promise<boolean[]> {
+    const ids = asks.map((a) => a.id);
+    const values: unknown[] = [ids, owner, new Date(), this.#countShard];
+    if (this.#recordAttempts) {
+      // Once per id (the first ask's answer): a repeated id completes once anyway.
+      const responses = new Map<string, AttemptResponse>();
+      for (const { id, response } of asks) if (!responses.has(id)) responses.set(id, response);
+      const unique = [...responses.keys()];
+      values[0] = unique;
+      values.push(
+        unique.map((id) => responses.get(id)!.httpStatus),
+        unique.map((id) => responses.get(id)!.responseExcerpt),
+      );
+    }
+    const { rows } = await this.pool.query<{ transaction_id: string }>(this.#sql.completeMany, values);
     const completed = new Set(rows.map((r) => r.transaction_id));
     // As with claims, only the first of repeated ids completes.
     return ids.map((id) => completed.delete(id));
   }
 
-  async retryLater(transactionId: string, owner: string, error: string, availableAt: Date): Promise<boolean> {
-    return this.changed(this.#sql.retryLater, [transactionId, owner, error, availableAt, new Date()]);
+  async retryLater(
+    transactionId: string,
+    owner: string,
+    error: string,
+    availableAt: Date,
+    response = NO_RESPONSE,
+  ): Promise<boolean> {
+    return this.changed(
+      this.#sql.retryLater,
+      [transactionId, owner, error, availableAt, new Date()],
+      response,
+    );
   }
 
-  async fail(transactionId: string, owner: string, error: string): Promise<boolean> {
-    return this.changed(this.#sql.fail, [transactionId, owner, error, new Date()]);
+  async fail(transactionId: string, owner: string, error: string, response = NO_RESPONSE): Promise<boolean> {
+    return this.changed(this.#sql.fail, [transactionId, owner, error, new Date()], response);
   }
 
   async release(transactionId: string, owner: string): Promise<boolean> {
     return this.changed(this.#sql.release, [transactionId, owner, new Date()]);
   }
 
-  private async changed(text: string, values: unknown[]): Promise<boolean> {
-    const { rowCount } = await this.pool.query(text, values);
-    return rowCount === 1;
+  /** Runs an outcome statement (with the attempt's HTTP status and excerpt when the history is kept). */
+  private async changed(text: string, values: unknown[], response?: AttemptResponse): Promise<boolean> {
+    if (response && this.#recordAttempts) values.push(response.httpStatus, response.responseExcerpt);
+    const { rows } = await this.pool.query<{ n: number }>(text, values);
+    return rows[0]?.n === 1;
   }
 
   async requeue(transactionId: string): Promise<TransactionRecord | null> {
     const { rows } = await this.pool.query<Row>(this.#sql.requeue, [transactionId, new Date()]);
     return rows[0] ? toRecord(rows[0]) : null;
+  }
+
+  async replay(transactionId: string): Promise<TransactionRecord | null> {
+    const { rows } = await this.pool.query<Row>(this.#sql.replay, [
+      transactionId,
+      new Date(),
+      this.#countShard,
+    ]);
+    return rows[0] ? toRecord(rows[0]) : null;
+  }
+
+  async countReplayable(selection: ReplaySelection): Promise<number> {
+    const sql = new SqlConditions(POSTGRES).replayable(selection);
+    const { rows } = await this.pool.query<{ n: string }>(
+      `SELECT count(*) AS n FROM ${this.#schema}.transactions ${sql.where()}`,
+      sql.params,
+    );
+    return Number(rows[0]!.n);
+  }
+
+  async replayMatching(selection: ReplaySelection, query: ReplayBatchQuery): Promise<ReplayBatch> {
+    const sql = new SqlConditions(POSTGRES);
+    // $1 is the replay's time (see the statement).
+    sql.param(new Date());
+    sql.replayable(selection).add('updated_at <= ?', query.finishedBefore).after(query.after);
+    const limit = sql.param(query.limit);
+    const shard = sql.param(this.#countShard);
+    // In the list's order, so following the last row never looks at a row twice; SKIP LOCKED leaves
+    // a row another writer holds now to a later call rather than waiting (and risking a deadlock
+    // with a claim that locks in id order).
+    const pick = `SELECT transaction_id, created_at, status FROM ${this.#schema}.transactions ${sql.where()}
+       ORDER BY created_at DESC, transaction_id COLLATE "C" DESC LIMIT ${limit} FOR UPDATE SKIP LOCKED`;
+    const { rows } = await this.pool.query<{
+      transaction_id: string;
+      created_at: Date;
+      attempts: number | null;
+      replayed: boolean;
+    }>(this.#sql.replayMatching(pick, shard), sql.params);
+    const last = rows.at(-1);
+    return {
+      replayed: rows
+        .filter((r) => r.replayed)
+        .map((r) => ({ transactionId: r.transaction_id, attempts: r.attempts ?? 0 })),
+      next: last ? { createdAt: last.created_at, transactionId: last.transaction_id } : null,
+    };
+  }
+
+  async listAttempts(transactionId: string, limit: number): Promise<TransactionAttempt[]> {
+    const { rows } = await this.pool.query<AttemptRow>(this.#sql.attempts, [transactionId, limit]);
+    return rows.map(toAttempt);
+  }
+
+  async timeline(query: TimelineQuery): Promise<TimelineCounts[]> {
+    const { rows } = await this.pool.query<{
+      kind: 'received' | 'processed' | 'failed';
+      bucket: Date;
+      n: string;
+    }>(this.#sql.timeline, [query.from, query.to, `${query.bucketMs} milliseconds`]);
+    const from = query.from.getTime();
+    return mergeTimelineCounts(
+      rows.map((r) => ({ ...r, bucket: Math.round((r.bucket.getTime() - from) / query.bucketMs) })),
+    );
+  }
+
+  async oldestDueReceivedAt(now: Date): Promise<Date | null> {
+    const { rows } = await this.pool.query<{ available_at: Date }>(this.#sql.oldestDue, [now]);
+    return rows[0]?.available_at ?? null;
   }
 
   async findDue(query: DueQuery): Promise<DueTransaction[]> {
@@ -778,7 +1057,12 @@ export class PostgresStore implements TransactionStore {
   }
 
   async renewReconcileLease(provider: Provider, owner: string, leaseMs: number): Promise<boolean> {
-    return this.changed(this.#sql.renewReconcileLease, [provider, owner, new Date(Date.now() + leaseMs)]);
+    const { rowCount } = await this.pool.query(this.#sql.renewReconcileLease, [
+      provider,
+      owner,
+      new Date(Date.now() + leaseMs),
+    ]);
+    return rowCount === 1;
   }
 
   async releaseReconcileLease(provider: Provider, owner: string): Promise<void> {

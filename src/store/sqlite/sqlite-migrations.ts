@@ -216,4 +216,29 @@ export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
    );
    CREATE INDEX reconcile_mismatches_amount ON reconcile_mismatches (amount DESC, provider, payment_id);`,
   SQLITE_RETENTION_MIGRATION,
+  // Attempts, replay and the timeline. Each run of the handler is a row of transaction_attempts,
+  // opened by the claim and closed by the outcome in the same transaction. A rowid table with a
+  // unique index, for the reason given at the first migration: attempts of random ids land at the
+  // table's end and only the short index keys go in at random places. last_attempt numbers a
+  // transaction's attempts across replays, which reset attempts (the retry budget); a row claimed
+  // before this migration takes its number from attempts, so no row has to be rewritten here (the
+  // column's default changes only the schema). Reaching PROCESSED is counted by its time through a
+  // partial index that only PROCESSED rows pay for (received and failed already have theirs). A
+  // PROCESSED transaction's last_error is cleared by its completion from now on: clear it on the
+  // rows completed before (a read of the table, a write only where an error was kept).
+  `ALTER TABLE transactions ADD COLUMN last_attempt INTEGER NOT NULL DEFAULT 0;
+   CREATE TABLE transaction_attempts (
+     transaction_id   TEXT NOT NULL,
+     attempt          INTEGER NOT NULL,
+     started_at       INTEGER NOT NULL,
+     finished_at      INTEGER,
+     duration_ms      INTEGER,
+     outcome          TEXT,
+     error            TEXT,
+     http_status      INTEGER,
+     response_excerpt TEXT
+   );
+   CREATE UNIQUE INDEX transaction_attempts_number ON transaction_attempts (transaction_id, attempt);
+   CREATE INDEX transactions_processed ON transactions (processed_at) WHERE status = 'PROCESSED';
+   UPDATE transactions SET last_error = NULL WHERE status = 'PROCESSED' AND last_error IS NOT NULL;`,
 ];

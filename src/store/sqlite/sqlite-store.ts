@@ -4,6 +4,8 @@ import Database from 'better-sqlite3';
 import type { PaymentStatus } from '../../domain/payment-status.js';
 import type { Provider } from '../../domain/provider-event.js';
 import type { PaymentMismatch, ReconcileStatus } from '../../domain/reconciliation.js';
+import { isReplayable, type ReplaySelection } from '../../domain/replay.js';
+import { mergeTimelineCounts, type TimelineCounts, type TimelineQuery } from '../../domain/timeline.js';
 import {
   FINISHED_STATUSES,
   type NewTransaction,
@@ -12,6 +14,14 @@ import {
   type TransactionRecord,
   type TransactionStatus,
 } from '../../domain/transaction.js';
+import {
+  type AttemptOutcome,
+  type AttemptResponse,
+  LEASE_EXPIRED_ERROR,
+  NO_RESPONSE,
+  RELEASED_AT_SHUTDOWN_ERROR,
+  type TransactionAttempt,
+} from '../../domain/transaction-attempt.js';
 import type {
   RetrySelection,
   TransactionListQuery,
@@ -29,6 +39,8 @@ import type {
   PayloadErasure,
   ReconcileLease,
   ReconcileRunRecord,
+  ReplayBatch,
+  ReplayBatchQuery,
   StorageSize,
   TransactionStore,
 } from '../transaction-store.js';
@@ -72,6 +84,11 @@ export interface SqliteStoreOptions {
    * loss; `NORMAL` survives a process crash but not an OS crash, and commits faster.
    */
   synchronous: 'FULL' | 'NORMAL';
+  /**
+   * Whether claims and outcomes write the attempts history. Default true; false exists only so the
+   * bench can measure what the history costs per transaction.
+   */
+  recordAttempts?: boolean;
 }
 
 interface SummaryRow {
@@ -102,6 +119,44 @@ interface Row extends SummaryRow {
   payload: string;
   /** Set once the payload was erased (its text is then empty). */
   payload_erased_at: number | null;
+  last_attempt: number;
+}
+
+interface AttemptRow {
+  transaction_id: string;
+  attempt: number;
+  started_at: number;
+  finished_at: number | null;
+  duration_ms: number | null;
+  outcome: AttemptOutcome | null;
+  error: string | null;
+  http_status: number | null;
+  response_excerpt: string | null;
+}
+
+/** The parameters of the statement that closes an attempt. */
+interface AttemptEnd {
+  id: string;
+  attempt: number;
+  now: number;
+  outcome: AttemptOutcome;
+  error: string | null;
+  status: number | null;
+  excerpt: string | null;
+}
+
+function toAttempt(row: AttemptRow): TransactionAttempt {
+  return {
+    transactionId: row.transaction_id,
+    attempt: row.attempt,
+    startedAt: new Date(row.started_at),
+    finishedAt: toDate(row.finished_at),
+    durationMs: row.duration_ms,
+    outcome: row.outcome,
+    error: row.error,
+    httpStatus: row.http_status,
+    responseExcerpt: row.response_excerpt,
+  };
 }
 
 /** Every column but the payload, which list pages leave out. */
@@ -126,7 +181,7 @@ interface DueRow {
 
 const toDate = (ms: number | null) => (ms === null ? null : new Date(ms));
 
-function toRecord(row: Row): TransactionRecord {
+function toRecord(row: Omit<Row, 'last_attempt'>): TransactionRecord {
   const record = toSummary(row) as TransactionRecord;
   record.payload = row.payload_erased_at === null ? row.payload : null;
   return record;
@@ -235,11 +290,14 @@ export class SqliteStore implements TransactionStore {
   /** `data_version` when {@link SqliteStore.#foundDurable} last asked for a sync. */
   #syncedDataVersion: number | undefined;
   readonly #claims = new KeyedCallBatchers<string, Claim | null>();
-  readonly #completions = new KeyedCallBatchers<string, boolean>();
+  readonly #completions = new KeyedCallBatchers<{ id: string; response: AttemptResponse }, boolean>();
   /** The operators' statements, one per shape of filter, prepared on first use. */
   readonly #prepared = new Map<string, Database.Statement>();
+  readonly #recordAttempts: boolean;
 
-  constructor(private readonly options: SqliteStoreOptions) {}
+  constructor(private readonly options: SqliteStoreOptions) {
+    this.#recordAttempts = options.recordAttempts ?? true;
+  }
 
   readonly retentionBatchSize = RETENTION_BATCH;
 
@@ -377,37 +435,46 @@ export class SqliteStore implements TransactionStore {
       get: db.prepare<[string], Row>('SELECT * FROM transactions WHERE transaction_id = ?'),
       // Changes whenever another connection commits to the file; this connection's own commits leave it.
       dataVersion: db.prepare('PRAGMA data_version').pluck(),
+      // A row claimed before attempts were numbered takes its next number from its attempts.
       claim: db.prepare<{ id: string; owner: string; now: number; until: number }, Row>(
         `UPDATE transactions
             SET status = 'PROCESSING', lease_owner = @owner, lease_expires_at = @until,
-                attempts = attempts + 1, updated_at = @now
+                attempts = attempts + 1, last_attempt = MAX(last_attempt, attempts) + 1, updated_at = @now
           WHERE transaction_id = @id
             AND ((status = 'RECEIVED' AND available_at <= @now)
               OR (status = 'PROCESSING' AND lease_expires_at <= @now))
          RETURNING *`,
       ),
       renew: db.prepare(`UPDATE transactions SET lease_expires_at = @until WHERE ${LEASED}`),
-      complete: db.prepare(
+      complete: db.prepare<{ id: string; owner: string; now: number }, { last_attempt: number }>(
         `UPDATE transactions
-            SET status = 'PROCESSED', processed_at = @now, updated_at = @now, lease_owner = NULL, lease_expires_at = NULL
-          WHERE ${LEASED}`,
+            SET status = 'PROCESSED', processed_at = @now, updated_at = @now, last_error = NULL,
+                lease_owner = NULL, lease_expires_at = NULL
+          WHERE ${LEASED}
+         RETURNING last_attempt`,
       ),
-      retryLater: db.prepare(
+      retryLater: db.prepare<
+        { id: string; owner: string; error: string; availableAt: number; now: number },
+        { last_attempt: number }
+      >(
         `UPDATE transactions
             SET status = 'RECEIVED', last_error = @error, available_at = @availableAt, updated_at = @now,
                 lease_owner = NULL, lease_expires_at = NULL
-          WHERE ${LEASED}`,
+          WHERE ${LEASED}
+         RETURNING last_attempt`,
       ),
-      fail: db.prepare(
+      fail: db.prepare<{ id: string; owner: string; error: string; now: number }, { last_attempt: number }>(
         `UPDATE transactions
             SET status = 'FAILED', last_error = @error, updated_at = @now, lease_owner = NULL, lease_expires_at = NULL
-          WHERE ${LEASED}`,
+          WHERE ${LEASED}
+         RETURNING last_attempt`,
       ),
-      release: db.prepare(
+      release: db.prepare<{ id: string; owner: string; now: number }, { last_attempt: number }>(
         `UPDATE transactions
             SET status = 'RECEIVED', attempts = MAX(attempts - 1, 0), available_at = @now, updated_at = @now,
                 lease_owner = NULL, lease_expires_at = NULL
-          WHERE ${LEASED}`,
+          WHERE ${LEASED}
+         RETURNING last_attempt`,
       ),
       requeue: db.prepare<{ id: string; now: number }, Row>(
         `UPDATE transactions
@@ -415,6 +482,64 @@ export class SqliteStore implements TransactionStore {
           WHERE transaction_id = @id AND status = 'FAILED'
          RETURNING *`,
       ),
+      replay: db.prepare<{ id: string; now: number }, Row>(
+        `UPDATE transactions
+            SET status = 'RECEIVED', attempts = 0, available_at = @now, updated_at = @now, processed_at = NULL
+          WHERE transaction_id = @id AND status IN ('PROCESSED', 'FAILED')
+         RETURNING *`,
+      ),
+      replayRow: db.prepare<{ rowid: number; now: number }, DueRow>(
+        `UPDATE transactions
+            SET status = 'RECEIVED', attempts = 0, available_at = @now, updated_at = @now, processed_at = NULL
+          WHERE rowid = @rowid AND status IN ('PROCESSED', 'FAILED')
+         RETURNING transaction_id, attempts`,
+      ),
+      // The history, written in the transaction of the change it records. A number is never
+      // reused (last_attempt only grows), so an existing row can only be one left by a failed write.
+      openAttempt: db.prepare<[string, number, number]>(
+        `INSERT INTO transaction_attempts (transaction_id, attempt, started_at) VALUES (?, ?, ?)
+         ON CONFLICT (transaction_id, attempt) DO NOTHING`,
+      ),
+      interruptOpenAttempts: db.prepare<{ id: string; now: number; error: string }>(
+        `UPDATE transaction_attempts
+            SET outcome = 'interrupted', finished_at = @now, duration_ms = MAX(@now - started_at, 0), error = @error
+          WHERE transaction_id = @id AND outcome IS NULL`,
+      ),
+      closeAttempt: db.prepare<AttemptEnd>(
+        `UPDATE transaction_attempts
+            SET outcome = @outcome, finished_at = @now, duration_ms = MAX(@now - started_at, 0), error = @error,
+                http_status = @status, response_excerpt = @excerpt
+          WHERE transaction_id = @id AND attempt = @attempt AND outcome IS NULL`,
+      ),
+      attempts: db.prepare<[string, number], AttemptRow>(
+        `SELECT * FROM (SELECT * FROM transaction_attempts WHERE transaction_id = ? ORDER BY attempt DESC LIMIT ?)
+          ORDER BY attempt`,
+      ),
+      // Each count through the index on its own time (named: without statistics the planner would
+      // rather take the status index, and read every PROCESSED row). Numbers are bound as REAL, so
+      // the bucket is cast to a whole number (times are never before @from, so this is the floor).
+      timeline: db.prepare<
+        { from: number; to: number; bucket: number },
+        { kind: 'received' | 'processed' | 'failed'; bucket: number; n: number }
+      >(
+        `SELECT 'received' AS kind, CAST((created_at - @from) / @bucket AS INTEGER) AS bucket, COUNT(*) AS n
+           FROM transactions INDEXED BY transactions_created
+          WHERE created_at >= @from AND created_at < @to GROUP BY 2
+         UNION ALL
+         SELECT 'processed', CAST((processed_at - @from) / @bucket AS INTEGER), COUNT(*)
+           FROM transactions INDEXED BY transactions_processed
+          WHERE status = 'PROCESSED' AND processed_at >= @from AND processed_at < @to GROUP BY 2
+         UNION ALL
+         SELECT 'failed', CAST((updated_at - @from) / @bucket AS INTEGER), COUNT(*)
+           FROM transactions INDEXED BY transactions_failed
+          WHERE status = 'FAILED' AND updated_at >= @from AND updated_at < @to GROUP BY 2`,
+      ),
+      oldestDue: db
+        .prepare<[number], number>(
+          `SELECT available_at FROM transactions INDEXED BY transactions_received_due
+            WHERE status = 'RECEIVED' AND available_at <= ? ORDER BY available_at LIMIT 1`,
+        )
+        .pluck(),
       dueReceived: db.prepare<{ before: number; limit: number }, DueRow>(
         `SELECT transaction_id, attempts FROM transactions
           WHERE status = 'RECEIVED' AND available_at <= @before ORDER BY available_at LIMIT @limit`,
@@ -452,6 +577,9 @@ export class SqliteStore implements TransactionStore {
          RETURNING transaction_id, status`,
       ),
       countDeletedProcessed: db.prepare<[number]>('UPDATE processed_count SET n = n - ? WHERE id = 1'),
+      deleteAttemptsOf: db.prepare<[string]>(
+        'DELETE FROM transaction_attempts WHERE transaction_id IN (SELECT value FROM json_each(?))',
+      ),
       erasePayloads: db.prepare<[number, number, number]>(
         `UPDATE transactions SET payload = '', payload_erased_at = ?
           WHERE rowid IN (SELECT rowid FROM transactions INDEXED BY transactions_payload_kept
@@ -572,16 +700,24 @@ export class SqliteStore implements TransactionStore {
   }
 
   private async claimMany(ids: string[], owner: string, leaseMs: number): Promise<(Claim | null)[]> {
-    const { get, claim } = this.sql;
+    const { get, claim, openAttempt, interruptOpenAttempts } = this.sql;
     const now = Date.now();
     const until = now + leaseMs;
-    // One after the other in one transaction: an id asked for twice finds its lease held the second time.
+    const history = this.#recordAttempts;
+    // One after the other in one transaction: an id asked for twice finds its lease held the second
+    // time. The attempts are written in the same transaction, so they cost no commit of their own.
     const claims = this.#immediate(() =>
       ids.map((id): Claim | null => {
         const before = get.get(id);
         if (!before) return null;
         const row = claim.get({ id, owner, now, until });
-        return row ? { record: toRecord(row), reclaimed: before.status === 'PROCESSING' } : null;
+        if (!row) return null;
+        const reclaimed = before.status === 'PROCESSING';
+        if (history) {
+          if (reclaimed) interruptOpenAttempts.run({ id, now, error: LEASE_EXPIRED_ERROR });
+          openAttempt.run(id, row.last_attempt, now);
+        }
+        return { record: toRecord(row), reclaimed, attempt: row.last_attempt };
       }),
     );
     if (claims.some((c) => c !== null)) await this.#durable();
@@ -599,16 +735,26 @@ export class SqliteStore implements TransactionStore {
   }
 
   /** Batched per owner, like {@link SqliteStore.claim}. */
-  async complete(transactionId: string, owner: string): Promise<boolean> {
-    return this.#completions.submit(owner, transactionId, (ids) => this.completeMany(ids, owner));
+  async complete(transactionId: string, owner: string, response = NO_RESPONSE): Promise<boolean> {
+    return this.#completions.submit(owner, { id: transactionId, response }, (asks) =>
+      this.completeMany(asks, owner),
+    );
   }
 
-  private async completeMany(ids: string[], owner: string): Promise<boolean[]> {
+  private async completeMany(
+    asks: { id: string; response: AttemptResponse }[],
+    owner: string,
+  ): Promise<boolean[]> {
     const { complete, countProcessed } = this.sql;
     const now = Date.now();
     const done = this.#immediate(() => {
-      const completed = ids.map((id) => complete.run({ id, owner, now }).changes === 1);
-      // PROCESSED is final, so counting completions as they commit keeps its count exact.
+      const completed = asks.map(({ id, response }) => {
+        const row = complete.get({ id, owner, now });
+        if (row) this.#closeAttempt(id, row.last_attempt, now, 'succeeded', null, response);
+        return row !== undefined;
+      });
+      // Completions are counted as they commit, and a replay out of PROCESSED counts itself out in
+      // its own transaction, so the count stays exact.
       const count = completed.filter(Boolean).length;
       if (count > 0) countProcessed.run(count);
       return completed;
@@ -617,20 +763,69 @@ export class SqliteStore implements TransactionStore {
     return done;
   }
 
-  async retryLater(transactionId: string, owner: string, error: string, availableAt: Date): Promise<boolean> {
-    const params = { id: transactionId, owner, error, availableAt: availableAt.getTime(), now: Date.now() };
-    return this.#changed(this.sql.retryLater.run(params).changes);
+  async retryLater(
+    transactionId: string,
+    owner: string,
+    error: string,
+    availableAt: Date,
+    response = NO_RESPONSE,
+  ): Promise<boolean> {
+    const now = Date.now();
+    const params = { id: transactionId, owner, error, availableAt: availableAt.getTime(), now };
+    return this.#ended(this.sql.retryLater, params, 'retrying', error, response);
   }
 
-  async fail(transactionId: string, owner: string, error: string): Promise<boolean> {
-    return this.#changed(this.sql.fail.run({ id: transactionId, owner, error, now: Date.now() }).changes);
+  async fail(transactionId: string, owner: string, error: string, response = NO_RESPONSE): Promise<boolean> {
+    const params = { id: transactionId, owner, error, now: Date.now() };
+    return this.#ended(this.sql.fail, params, 'failed', error, response);
   }
 
   async release(transactionId: string, owner: string): Promise<boolean> {
-    return this.#changed(this.sql.release.run({ id: transactionId, owner, now: Date.now() }).changes);
+    const params = { id: transactionId, owner, now: Date.now() };
+    return this.#ended(this.sql.release, params, 'interrupted', RELEASED_AT_SHUTDOWN_ERROR, NO_RESPONSE);
   }
 
-  /** True once the one-row write that reported `changes` is durable; false when it changed nothing. */
+  /**
+   * Runs a lease-conditional outcome (`statement`, returning the attempt number) and closes that
+   * attempt in the same transaction; true once both are durable, false when the lease was gone.
+   */
+  async #ended<P extends { id: string; now: number }>(
+    statement: Database.Statement<[P], { last_attempt: number }>,
+    params: P,
+    outcome: AttemptOutcome,
+    error: string,
+    response: AttemptResponse,
+  ): Promise<boolean> {
+    const changed = this.#immediate(() => {
+      const row = statement.get(params);
+      if (row) this.#closeAttempt(params.id, row.last_attempt, params.now, outcome, error, response);
+      return row !== undefined;
+    });
+    if (changed) await this.#durable();
+    return changed;
+  }
+
+  #closeAttempt(
+    id: string,
+    attempt: number,
+    now: number,
+    outcome: AttemptOutcome,
+    error: string | null,
+    response: AttemptResponse,
+  ): void {
+    if (!this.#recordAttempts) return;
+    this.sql.closeAttempt.run({
+      id,
+      attempt,
+      now,
+      outcome,
+      error,
+      status: response.httpStatus,
+      excerpt: response.responseExcerpt,
+    });
+  }
+
+  /** True, once durable, when a conditional write changed its one row. */
   async #changed(changes: number): Promise<boolean> {
     if (changes !== 1) return false;
     await this.#durable();
@@ -641,6 +836,81 @@ export class SqliteStore implements TransactionStore {
     const row = this.sql.requeue.get({ id: transactionId, now: Date.now() });
     if (row) await this.#durable();
     return row ? toRecord(row) : null;
+  }
+
+  async replay(transactionId: string): Promise<TransactionRecord | null> {
+    const { get, replay, countProcessed } = this.sql;
+    const now = Date.now();
+    const row = this.#immediate(() => {
+      const before = get.get(transactionId);
+      if (!before || !isReplayable(before.status)) return undefined;
+      const replayed = replay.get({ id: transactionId, now });
+      // Out of PROCESSED: its count goes down in the same transaction.
+      if (replayed && before.status === 'PROCESSED') countProcessed.run(-1);
+      return replayed;
+    });
+    if (!row) return null;
+    await this.#durable();
+    return toRecord(row);
+  }
+
+  async countReplayable(selection: ReplaySelection): Promise<number> {
+    const sql = new SqlConditions(SQLITE).replayable(selection);
+    return this.#statement(`SELECT COUNT(*) FROM transactions ${sql.where()}`)
+      .pluck()
+      .get(...sql.params) as number;
+  }
+
+  async replayMatching(selection: ReplaySelection, query: ReplayBatchQuery): Promise<ReplayBatch> {
+    const { replayRow, countProcessed } = this.sql;
+    const sql = new SqlConditions(SQLITE)
+      .replayable(selection)
+      .add('updated_at <= ?', query.finishedBefore.getTime())
+      .after(query.after);
+    const limit = sql.param(query.limit);
+    const pick = this.#statement(
+      `SELECT rowid, transaction_id, created_at, status FROM transactions ${sql.where()}
+        ORDER BY created_at DESC, transaction_id DESC LIMIT ${limit}`,
+    );
+    const now = Date.now();
+    const batch = this.#immediate((): ReplayBatch => {
+      const picked = pick.all(...sql.params) as {
+        rowid: number;
+        transaction_id: string;
+        created_at: number;
+        status: TransactionStatus;
+      }[];
+      const replayed: DueTransaction[] = [];
+      let outOfProcessed = 0;
+      for (const row of picked) {
+        const done = replayRow.get({ rowid: row.rowid, now });
+        if (!done) continue;
+        replayed.push({ transactionId: done.transaction_id, attempts: done.attempts });
+        if (row.status === 'PROCESSED') outOfProcessed++;
+      }
+      if (outOfProcessed > 0) countProcessed.run(-outOfProcessed);
+      const last = picked.at(-1);
+      return {
+        replayed,
+        next: last ? { createdAt: new Date(last.created_at), transactionId: last.transaction_id } : null,
+      };
+    });
+    if (batch.replayed.length > 0) await this.#durable();
+    return batch;
+  }
+
+  async listAttempts(transactionId: string, limit: number): Promise<TransactionAttempt[]> {
+    return this.sql.attempts.all(transactionId, limit).map(toAttempt);
+  }
+
+  async timeline(query: TimelineQuery): Promise<TimelineCounts[]> {
+    return mergeTimelineCounts(
+      this.sql.timeline.all({ from: query.from.getTime(), to: query.to.getTime(), bucket: query.bucketMs }),
+    );
+  }
+
+  async oldestDueReceivedAt(now: Date): Promise<Date | null> {
+    return toDate(this.sql.oldestDue.get(now.getTime()) ?? null);
   }
 
   async findDue(query: DueQuery): Promise<DueTransaction[]> {
@@ -722,11 +992,11 @@ export class SqliteStore implements TransactionStore {
   }
 
   async deleteFinished(before: Date, limit: number): Promise<number> {
-    const { deleteFinished, countDeletedProcessed } = this.sql;
+    const { deleteFinished, countDeletedProcessed, deleteAttemptsOf } = this.sql;
     const deleted = this.#immediate(() => {
       const rows = deleteFinished.all(before.getTime(), limit);
-      // Rows recorded about these transactions in other tables are deleted here, in this
-      // transaction, by the ids in `rows`.
+      // What is recorded about these transactions elsewhere goes with them, in this transaction.
+      if (rows.length > 0) deleteAttemptsOf.run(JSON.stringify(rows.map((r) => r.transaction_id)));
       const processed = rows.filter((r) => r.status === 'PROCESSED').length;
       if (processed > 0) countDeletedProcessed.run(processed);
       return rows.length;

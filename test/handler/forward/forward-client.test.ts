@@ -96,14 +96,22 @@ test('answers are classified: 2xx, retryable with Retry-After, permanent, and a 
   assert.equal(receiver.deliveries.length, cases.length, 'the redirect was not followed');
 });
 
-test('only the start of a long answer is kept (512 bytes)', async (t) => {
+test('only the start of a long answer is kept (1,024 bytes), cut between characters', async (t) => {
   const receiver = await startForwardReceiver(secret, {
     t,
     respond: () => ({ status: 500, body: 'x'.repeat(100_000) }),
   });
   const result = await client(t, { url: receiver.url }).deliver(message(), never());
   assert.equal(result.outcome, 'retryable');
-  assert.equal('answer' in result && result.answer.length, 512);
+  assert.equal('answer' in result && result.answer.length, 1024);
+
+  // 1,023 bytes of ASCII, then a 3-byte character across the limit: it is left out, not mangled.
+  receiver.respond = () => ({ status: 400, body: `${'y'.repeat(1023)}☃ and more` });
+  const cut = await client(t, { url: receiver.url }).deliver(message(), never());
+  assert.equal('answer' in cut && cut.answer, 'y'.repeat(1023));
+  receiver.respond = () => ({ status: 400, body: `${'z'.repeat(1021)}☃ and more` });
+  const whole = await client(t, { url: receiver.url }).deliver(message(), never());
+  assert.equal('answer' in whole && whole.answer, `${'z'.repeat(1021)}☃`);
 });
 
 test('no answer within the timeout is a timeout', async (t) => {

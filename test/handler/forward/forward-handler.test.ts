@@ -98,7 +98,7 @@ test('a burst of 500 with FORWARD_CONCURRENCY=8 never has more than 8 requests a
   assert.ok(receiver.deliveries.every((d) => d.verified));
 });
 
-test('last_error and the logs never hold the secret or the credentials of FORWARD_URL', async (t) => {
+test('last_error, the attempts and the logs never hold the secret or the credentials of FORWARD_URL', async (t) => {
   const password = 'pw-7c1e55a0-hunter2';
   const receiver = await startForwardReceiver(secret, {
     t,
@@ -131,6 +131,16 @@ test('last_error and the logs never hold the secret or the credentials of FORWAR
     /^PermanentError: HTTP 400: auth=Basic \[redacted\] decoded=\[redacted\]$/,
   );
   assert.equal(receiver.of(id!).length, 2, 'a 400 is not retried');
+  const attempts = await runtime.store.listAttempts(id!, 10);
+  assert.deepEqual(
+    attempts.map((a) => [a.outcome, a.httpStatus]),
+    [
+      ['retrying', 503],
+      ['failed', 400],
+    ],
+  );
+  assert.match(String(attempts[1]!.responseExcerpt), /^auth=Basic \[redacted\] decoded=\[redacted\]$/);
+  const history = JSON.stringify(attempts);
   const logs = output();
   assert.match(logs, /"msg":"forwarding transactions"/);
   assert.match(logs, /HTTP 503: auth=Basic \[redacted\]/, 'the retry was logged, redacted');
@@ -142,6 +152,7 @@ test('last_error and the logs never hold the secret or the credentials of FORWAR
   ]) {
     assert.ok(!logs.includes(leak), `logs hold ${leak.slice(0, 12)}…`);
     assert.ok(!String(failed.last_error).includes(leak));
+    assert.ok(!history.includes(leak), `the attempts hold ${leak.slice(0, 12)}…`);
   }
 });
 

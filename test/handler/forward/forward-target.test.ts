@@ -25,4 +25,7 @@ test('credentials become Basic authorization, and every form of them is listed f
 test('redact replaces every occurrence, longer secrets first', () => {
   assert.equal(redact('a s3cr/t b svc:s3cr/t c', ['s3cr/t', 'svc:s3cr/t']), 'a [redacted] b [redacted] c');
   assert.equal(redact('nothing here', []), 'nothing here');
+  // An answer cut at the byte limit in the middle of an echoed secret loses the part it kept.
+  assert.equal(redact('echo: whsec_abcdefgh', ['whsec_abcdefghijklmnop']), 'echo: [redacted]');
+  assert.equal(redact('ends with abc', ['abcdefghij']), 'ends with abc', 'too short a start to tell');
 });

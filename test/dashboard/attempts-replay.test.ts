@@ -1,38 +1,16 @@
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { after, before, test } from 'node:test';
-import { type Browser, chromium, type Locator, type Page } from 'playwright-core';
+import { test } from 'node:test';
+import { screenshot, textOf, useDashboardBrowser } from '../helpers/dashboard-browser.js';
 import { forwardSecret, startForwardReceiver } from '../helpers/forward-receiver.js';
 import { postWebhook } from '../helpers/http-client.js';
 import { uniqueId, webhookBody } from '../helpers/sample-transaction.js';
-import { skipUnlessInstalled } from '../helpers/services.js';
 import { startTestRuntime } from '../helpers/test-runtime.js';
 import { waitFor } from '../helpers/wait-for.js';
 
-/** Debian's Chromium (`apt-get install chromium`); CHROMIUM_PATH overrides. */
-const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
-const skip = skipUnlessInstalled(CHROMIUM);
-/** Where each step's screenshot goes (git-ignored). */
-const SCREENSHOTS = join(process.cwd(), 'test-results', 'dashboard');
+const dashboard = useDashboardBrowser();
+const skip = dashboard.skip;
 const KEY = 'k_dash_attempts_93be1c';
 const REFUSAL = '{"error":"unknown destination_account"}';
-
-let browser: Browser | undefined;
-before(async () => {
-  if (skip) return;
-  mkdirSync(SCREENSHOTS, { recursive: true });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'],
-  });
-});
-after(() => browser?.close());
-
-const textOf = async (locator: Locator) => (await locator.allTextContents()).join(' ').replace(/\s+/g, ' ');
-const shot = (page: Page, name: string) =>
-  page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
 
 test("dashboard: the last hour as a chart, a failed transaction's attempts with the receiver's status, replay of one and of every match", {
   skip,
@@ -58,7 +36,7 @@ test("dashboard: the last hour as a chart, a failed transaction's attempts with 
     return counts.PROCESSED === 4 && counts.FAILED === 2;
   });
 
-  const context = await browser!.newContext({ viewport: { width: 1280, height: 1000 } });
+  const context = await dashboard.browser().newContext({ viewport: { width: 1280, height: 1000 } });
   const page = await context.newPage();
   const problems: string[] = [];
   page.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`));
@@ -89,7 +67,7 @@ test("dashboard: the last hour as a chart, a failed transaction's attempts with 
   const points = (await chart.locator('polyline[data-series="received"]').getAttribute('points'))!.split(' ');
   assert.equal(points.length, 60);
   assert.ok(new Set(points.map((p) => p.split(',')[1])).size > 1, 'the line rises where webhooks arrived');
-  await shot(page, '11-timeline');
+  await screenshot(page, '11-timeline');
 
   // A failed transaction's detail shows the status code its receiver answered.
   await page.getByLabel('Status').selectOption('FAILED');
@@ -106,7 +84,7 @@ test("dashboard: the last hour as a chart, a failed transaction's attempts with 
   assert.equal(await textOf(attempts.first().locator('td.http-status')), '400');
   assert.equal(await textOf(attempts.first().locator('pre.excerpt')), REFUSAL);
   assert.match(await textOf(attempts.first()), /PermanentError: HTTP 400/);
-  await shot(page, '12-failed-attempts');
+  await screenshot(page, '12-failed-attempts');
 
   // Replay it once the receiver takes it: a confirmation, then a second attempt answered 200.
   refusing = false;
@@ -122,7 +100,7 @@ test("dashboard: the last hour as a chart, a failed transaction's attempts with 
   });
   assert.equal(await textOf(attempts.nth(1).locator('td.http-status')), '200');
   assert.match(await textOf(attempts.nth(1)), /succeeded/);
-  await shot(page, '13-replayed-one');
+  await screenshot(page, '13-replayed-one');
 
   // Replay every PROCESSED match, after a confirmation that states the dry run's count.
   await page.getByLabel('Status').selectOption('PROCESSED');
@@ -131,7 +109,7 @@ test("dashboard: the last hour as a chart, a failed transaction's attempts with 
   await page.getByRole('button', { name: 'Replay matching this filter…' }).click();
   await dialog.waitFor();
   assert.match(await textOf(dialog), /Replay 5 transactions matching status PROCESSED\?/);
-  await shot(page, '14-confirm-replay');
+  await screenshot(page, '14-confirm-replay');
   await dialog.getByRole('button', { name: 'Replay' }).click();
   await page.locator('#action-status').getByText('Replayed 5 transactions.').waitFor();
   await waitFor(
@@ -145,7 +123,7 @@ test("dashboard: the last hour as a chart, a failed transaction's attempts with 
   for (const id of [uniqueId('ok'), uniqueId('ok')])
     await postWebhook(rt.url, webhookBody({ transaction_id: id }));
   await waitFor(async () => (await total('received')) === '8', { message: 'the chart to count 8 received' });
-  await shot(page, '15-chart-refreshed');
+  await screenshot(page, '15-chart-refreshed');
 
   // Statuses that cannot be replayed leave the button off.
   await page.getByLabel('Status').selectOption('RECEIVED');

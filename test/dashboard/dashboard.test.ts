@@ -1,46 +1,22 @@
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { type Browser, chromium, type Locator, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
+import { screenshot, textOf, useDashboardBrowser } from '../helpers/dashboard-browser.js';
 import { FAIL_MARKER, stopFailing } from '../helpers/failing-handler.js';
 import { postWebhook } from '../helpers/http-client.js';
 import { newTransaction, uniqueId, webhookBody } from '../helpers/sample-transaction.js';
-import { skipUnlessInstalled } from '../helpers/services.js';
 import { startTestRuntime } from '../helpers/test-runtime.js';
 import { waitFor } from '../helpers/wait-for.js';
 
-/** Debian's Chromium (`apt-get install chromium`); CHROMIUM_PATH overrides. */
-const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
-const skip = skipUnlessInstalled(CHROMIUM);
-/** Where each step's screenshot goes (git-ignored). */
-const SCREENSHOTS = join(process.cwd(), 'test-results', 'dashboard');
+const dashboard = useDashboardBrowser();
+const skip = dashboard.skip;
 const KEY = 'k_dash_7c2e91f04ab3';
 const FAILING_HANDLER = fileURLToPath(new URL('../helpers/failing-handler.js', import.meta.url));
 
-let browser: Browser | undefined;
-before(async () => {
-  if (skip) return;
-  mkdirSync(SCREENSHOTS, { recursive: true });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
-  });
-});
-after(() => browser?.close());
-
 /** A fresh page that records every page error and console error, for the test to require none. */
 async function openPage(): Promise<{ page: Page; problems: string[] }> {
-  const context = await browser!.newContext({ viewport: { width: 1280, height: 900 } });
+  const context = await dashboard.browser().newContext({ viewport: { width: 1280, height: 900 } });
   const page = await context.newPage();
   const problems: string[] = [];
   page.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`));
@@ -50,17 +26,9 @@ async function openPage(): Promise<{ page: Page; problems: string[] }> {
   return { page, problems };
 }
 
-/** The text of everything `locator` matches, whitespace collapsed. */
-async function textOf(locator: Locator): Promise<string> {
-  return (await locator.allTextContents()).join(' ').replace(/\s+/g, ' ');
-}
-
 /** The count the page shows for `status`. */
 const shownCount = (page: Page, status: string) =>
   textOf(page.locator('#status-counts li', { hasText: status }).locator('.n'));
-
-const shot = (page: Page, name: string) =>
-  page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
 
 test('dashboard: enter the key, filter FAILED, open a detail, retry it and every other FAILED match', {
   skip,
@@ -116,7 +84,7 @@ test('dashboard: enter the key, filter FAILED, open a detail, retry it and every
   await keyField.waitFor();
   assert.equal(await keyField.getAttribute('type'), 'password');
   assert.equal(await page.evaluate('document.activeElement?.id'), 'api-key');
-  await shot(page, '01-api-key');
+  await screenshot(page, '01-api-key');
   await keyField.fill(KEY);
   await keyField.press('Enter');
   await page.locator('#status-counts').getByText('FAILED').waitFor();
@@ -125,7 +93,7 @@ test('dashboard: enter the key, filter FAILED, open a detail, retry it and every
   });
   assert.equal(await page.evaluate(() => sessionStorage.getItem('webhook-gateway-api-key')), KEY);
   assert.deepEqual(await page.context().cookies(), [], 'no cookies');
-  await shot(page, '02-overview');
+  await screenshot(page, '02-overview');
 
   // Filter FAILED.
   await page.getByLabel('Status').selectOption('FAILED');
@@ -138,7 +106,7 @@ test('dashboard: enter the key, filter FAILED, open a detail, retry it and every
   const table = await textOf(page.locator('#transactions tbody'));
   assert.doesNotMatch(table, /PROCESSED|RECEIVED/);
   assert.match(table, /503 Service Unavailable/, 'the last error is in the list');
-  await shot(page, '03-failed');
+  await screenshot(page, '03-failed');
 
   // Open the newest failed transaction.
   await page.getByRole('button', { name: newestFailed.transactionId }).click();
@@ -151,7 +119,7 @@ test('dashboard: enter the key, filter FAILED, open a detail, retry it and every
     await textOf(page.locator('#detail-payload')),
     new RegExp(`"transaction_id":"${newestFailed.transactionId}"`),
   );
-  await shot(page, '04-detail');
+  await screenshot(page, '04-detail');
 
   // Retry it once the downstream is fixed: it leaves FAILED, then ends PROCESSED.
   stopFailing();
@@ -161,14 +129,14 @@ test('dashboard: enter the key, filter FAILED, open a detail, retry it and every
     message: 'the detail to show PROCESSED',
   });
   assert.equal((await rt.store.get(newestFailed.transactionId))?.status, 'PROCESSED');
-  await shot(page, '05-retried');
+  await screenshot(page, '05-retried');
 
   // Retry every other FAILED match, after a confirmation that shows the count.
   await page.getByRole('button', { name: 'Retry FAILED matching this filter…' }).click();
   const dialog = page.getByRole('dialog');
   await dialog.waitFor();
   assert.match(await textOf(dialog), /Retry 4 FAILED transactions/);
-  await shot(page, '06-confirm');
+  await screenshot(page, '06-confirm');
   await dialog.getByRole('button', { name: 'Retry' }).click();
   await page.locator('#action-status').getByText('Requeued 4 transactions').waitFor();
   await waitFor(async () => (await rt.store.countByStatus()).PROCESSED === 22, {
@@ -179,7 +147,7 @@ test('dashboard: enter the key, filter FAILED, open a detail, retry it and every
   });
   await page.getByRole('button', { name: 'Refresh list' }).click();
   await page.getByText('None match').waitFor();
-  await shot(page, '07-none-failed');
+  await screenshot(page, '07-none-failed');
 
   assert.deepEqual(problems, []);
 });
@@ -223,7 +191,7 @@ test('dashboard: a transaction whose payload was erased says so in its detail, a
   assert.doesNotMatch(await textOf(payload), /transaction_id/);
   assert.match(await textOf(page.locator('#detail-fields')), /42 INR/);
   assert.equal(await textOf(page.locator('#detail .status')), 'PROCESSED');
-  await shot(page, '08-payload-erased');
+  await screenshot(page, '08-payload-erased');
   // The browser reports the 410 itself; nothing else went wrong.
   assert.deepEqual(
     problems.filter((p) => !/status of 410/.test(p)),

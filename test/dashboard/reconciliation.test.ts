@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { after, before, test } from 'node:test';
-import { type Browser, chromium, type Locator, type Page } from 'playwright-core';
+import { test } from 'node:test';
+import type { Locator } from 'playwright-core';
+import { screenshot, textOf, useDashboardBrowser } from '../helpers/dashboard-browser.js';
 import { startRazorpayStandIn, startStripeStandIn } from '../helpers/provider-api-stand-ins.js';
 import {
   razorpayPayment,
@@ -10,39 +9,17 @@ import {
   STRIPE_PAYMENT_FIXTURES,
   stripeFixtureEvent,
 } from '../helpers/reconcile-fixtures.js';
-import { skipUnlessInstalled } from '../helpers/services.js';
 import { startTestRuntime } from '../helpers/test-runtime.js';
 import { waitFor } from '../helpers/wait-for.js';
 
-/** Debian's Chromium (`apt-get install chromium`); CHROMIUM_PATH overrides. */
-const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
-const skip = skipUnlessInstalled(CHROMIUM);
-const SCREENSHOTS = join(process.cwd(), 'test-results', 'dashboard');
+const dashboard = useDashboardBrowser();
+const skip = dashboard.skip;
 const KEY = 'k_dash_reconcile_51d2';
 const STRIPE_API_KEY = 'rk_test_dashboardReconcile';
 const RAZORPAY = { RAZORPAY_KEY_ID: 'rzp_test_dashboard', RAZORPAY_KEY_SECRET: 'dashboard_secret' };
 
-let browser: Browser | undefined;
-before(async () => {
-  if (skip) return;
-  mkdirSync(SCREENSHOTS, { recursive: true });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run'],
-  });
-});
-after(() => browser?.close());
-
-async function textOf(locator: Locator): Promise<string> {
-  return (await locator.allTextContents()).join(' ').replace(/\s+/g, ' ');
-}
-
 /** The text of each cell of a row, trimmed. */
 const cells = async (row: Locator) => (await row.locator('th, td').allTextContents()).map((c) => c.trim());
-
-const shot = (page: Page, name: string) =>
-  page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
 
 test('dashboard: the latest reconciliation run per provider, what it recovered, and the payments in another state', {
   skip,
@@ -83,7 +60,7 @@ test('dashboard: the latest reconciliation run per provider, what it recovered, 
     message: 'both runs recorded',
   });
 
-  const context = await browser!.newContext({ viewport: { width: 1280, height: 1000 } });
+  const context = await dashboard.browser().newContext({ viewport: { width: 1280, height: 1000 } });
   const page = await context.newPage();
   const problems: string[] = [];
   page.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`));
@@ -128,7 +105,7 @@ test('dashboard: the latest reconciliation run per provider, what it recovered, 
     '990,000 INR',
   ]);
   assert.equal((await cells(mismatches.nth(2)))[4], '2,500 INR');
-  await shot(page, 'reconcile-01-panel');
+  await screenshot(page, 'reconcile-01-panel');
 
   // The recovered events, through the list's filter.
   await page.getByLabel('Received via').selectOption('reconciliation');
@@ -136,7 +113,7 @@ test('dashboard: the latest reconciliation run per provider, what it recovered, 
   const rows = page.locator('#transactions tbody tr');
   await waitFor(async () => (await rows.count()) === 12, { message: 'twelve recovered rows' });
   for (let i = 0; i < 12; i++) assert.equal((await cells(rows.nth(i)))[4], 'reconciliation');
-  await shot(page, 'reconcile-02-recovered');
+  await screenshot(page, 'reconcile-02-recovered');
 
   // A mismatched payment opens the list of its events: none was received.
   await page.getByRole('button', { name: payments[1]!.id as string }).click();
@@ -164,14 +141,14 @@ test('dashboard: the latest reconciliation run per provider, what it recovered, 
     { message: 'the failed run shown' },
   );
   assert.equal(await mismatches.count(), 3, "the last complete run's mismatches stay listed");
-  await shot(page, 'reconcile-03-failed');
+  await screenshot(page, 'reconcile-03-failed');
   assert.deepEqual(problems, []);
   await context.close();
 });
 
 test('dashboard: with no reconciliation configured the panel says how to turn it on', { skip }, async (t) => {
   const rt = await startTestRuntime(t, { PROCESS_DELAY_SECONDS: '0' });
-  const page = await browser!.newPage();
+  const page = await dashboard.browser().newPage();
   const problems: string[] = [];
   page.on('pageerror', (error) => problems.push(error.message));
   await page.goto(`${rt.url}/dashboard/`);

@@ -181,13 +181,7 @@ async function retry(
   }
   let selection: RetrySelection;
   if (ids !== undefined) {
-    const given = Object.keys(filters).map((k) => `--${k}`);
-    if (given.length > 0) throw new UsageError(`--ids cannot be combined with ${given.join(', ')}`);
-    const list = [...new Set(ids.split(',').map((id) => id.trim()))].filter((id) => id.length > 0);
-    if (list.length === 0 || list.length > MAX_PAGE_SIZE) {
-      throw new UsageError(`--ids: 1 to ${MAX_PAGE_SIZE} comma-separated ids`);
-    }
-    selection = { kind: 'ids', ids: list };
+    selection = idsSelection(ids, filters);
   } else {
     const { status: _failed, ...filter } = filterFrom(filters);
     selection = { kind: 'filter', filter };
@@ -198,6 +192,17 @@ async function retry(
   }
   console.log(JSON.stringify({ requeued: await retryFailed(store, await queue(), selection) }));
   return 0;
+}
+
+/** `--ids a,b` of a bulk retry or replay: 1 to MAX_PAGE_SIZE distinct ids, never with filters. */
+function idsSelection(ids: string, filters: Record<string, unknown>): { kind: 'ids'; ids: string[] } {
+  const given = Object.keys(filters).map((k) => `--${k}`);
+  if (given.length > 0) throw new UsageError(`--ids cannot be combined with ${given.join(', ')}`);
+  const list = [...new Set(ids.split(',').map((id) => id.trim()))].filter((id) => id.length > 0);
+  if (list.length === 0 || list.length > MAX_PAGE_SIZE) {
+    throw new UsageError(`--ids: 1 to ${MAX_PAGE_SIZE} comma-separated ids`);
+  }
+  return { kind: 'ids', ids: list };
 }
 
 async function attempts(args: string[], store: TransactionStore): Promise<number> {
@@ -247,13 +252,7 @@ async function replay(
   }
   let selection: ReplaySelection;
   if (ids !== undefined) {
-    const given = Object.keys(filters).map((k) => `--${k}`);
-    if (given.length > 0) throw new UsageError(`--ids cannot be combined with ${given.join(', ')}`);
-    const list = [...new Set(ids.split(',').map((id) => id.trim()))].filter((id) => id.length > 0);
-    if (list.length === 0 || list.length > MAX_PAGE_SIZE) {
-      throw new UsageError(`--ids: 1 to ${MAX_PAGE_SIZE} comma-separated ids`);
-    }
-    selection = { kind: 'ids', ids: list };
+    selection = idsSelection(ids, filters);
   } else {
     const { status, ...filter } = filterFrom(filters);
     if (status !== undefined && !isReplayable(status)) {

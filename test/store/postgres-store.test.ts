@@ -38,7 +38,25 @@ function freshSchema(t: TestContext) {
     stores.push(store);
     return store;
   };
-  return { name, newStore };
+  /**
+   * Creates the schema as a release that had run only the first `count` migrations left it, with
+   * their `schema_migrations` rows, for a store of this release to upgrade.
+   */
+  const migrateTo = async (count: number) => {
+    const quoted = `"${name}"`;
+    await adminPool().query(`CREATE SCHEMA ${quoted}`);
+    await adminPool().query(
+      `CREATE TABLE ${quoted}.schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL)`,
+    );
+    for (const migration of POSTGRES_MIGRATIONS.slice(0, count)) {
+      await adminPool().query(`SET search_path TO ${quoted}; ${migration.sql}; RESET search_path;`);
+      await adminPool().query(`INSERT INTO ${quoted}.schema_migrations VALUES ($1, $2, now())`, [
+        migration.version,
+        migration.name,
+      ]);
+    }
+  };
+  return { name, newStore, migrateTo };
 }
 
 /** Which schema each contract test's store lives in, so a twin can open the same one. */
@@ -174,16 +192,7 @@ test('postgres store: a schema at version 1 migrates to the provider columns and
 }, async (t) => {
   const schema = freshSchema(t);
   const quoted = `"${schema.name}"`;
-  const first = POSTGRES_MIGRATIONS[0]!;
-  await adminPool().query(`CREATE SCHEMA ${quoted}`);
-  await adminPool().query(
-    `CREATE TABLE ${quoted}.schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL)`,
-  );
-  await adminPool().query(`SET search_path TO ${quoted}; ${first.sql}; RESET search_path;`);
-  await adminPool().query(`INSERT INTO ${quoted}.schema_migrations VALUES ($1, $2, now())`, [
-    first.version,
-    first.name,
-  ]);
+  await schema.migrateTo(1);
   const old = newTransaction({ amount: 19.99 });
   await adminPool().query(
     `INSERT INTO ${quoted}.transactions (transaction_id, source_account, destination_account, amount, currency,
@@ -221,17 +230,7 @@ test('postgres store: a schema at version 2 starts counting PROCESSED from the r
 }, async (t) => {
   const schema = freshSchema(t);
   const quoted = `"${schema.name}"`;
-  await adminPool().query(`CREATE SCHEMA ${quoted}`);
-  await adminPool().query(
-    `CREATE TABLE ${quoted}.schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL)`,
-  );
-  for (const migration of POSTGRES_MIGRATIONS.slice(0, 2)) {
-    await adminPool().query(`SET search_path TO ${quoted}; ${migration.sql}; RESET search_path;`);
-    await adminPool().query(`INSERT INTO ${quoted}.schema_migrations VALUES ($1, $2, now())`, [
-      migration.version,
-      migration.name,
-    ]);
-  }
+  await schema.migrateTo(2);
   for (const [i, status] of ['PROCESSED', 'PROCESSED', 'FAILED', 'RECEIVED'].entries()) {
     await adminPool().query(
       `INSERT INTO ${quoted}.transactions (transaction_id, status, created_at, updated_at, available_at, payload)
@@ -258,17 +257,7 @@ test('postgres store: a schema of the previous release loses the provider CHECK,
   const quoted = `"${schema.name}"`;
   const drop = POSTGRES_MIGRATIONS.findIndex((m) => m.name === 'providers are registered in code');
   assert.ok(drop > 0);
-  await adminPool().query(`CREATE SCHEMA ${quoted}`);
-  await adminPool().query(
-    `CREATE TABLE ${quoted}.schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL)`,
-  );
-  for (const migration of POSTGRES_MIGRATIONS.slice(0, drop)) {
-    await adminPool().query(`SET search_path TO ${quoted}; ${migration.sql}; RESET search_path;`);
-    await adminPool().query(`INSERT INTO ${quoted}.schema_migrations VALUES ($1, $2, now())`, [
-      migration.version,
-      migration.name,
-    ]);
-  }
+  await schema.migrateTo(drop);
   const insert = (id: string, provider: string | null, paymentStatus: string | null = null) =>
     adminPool().query(
       `INSERT INTO ${quoted}.transactions (transaction_id, status, created_at, updated_at, available_at, payload,
@@ -304,17 +293,7 @@ test('postgres store: a schema of the release before reconciliation gains receiv
   // Every migration before the one that adds received_via: the previous release's schema.
   const mine = POSTGRES_MIGRATIONS.findIndex((m) => m.sql.includes('ADD COLUMN received_via'));
   assert.ok(mine > 0);
-  await adminPool().query(`CREATE SCHEMA ${quoted}`);
-  await adminPool().query(
-    `CREATE TABLE ${quoted}.schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL)`,
-  );
-  for (const migration of POSTGRES_MIGRATIONS.slice(0, mine)) {
-    await adminPool().query(`SET search_path TO ${quoted}; ${migration.sql}; RESET search_path;`);
-    await adminPool().query(`INSERT INTO ${quoted}.schema_migrations VALUES ($1, $2, now())`, [
-      migration.version,
-      migration.name,
-    ]);
-  }
+  await schema.migrateTo(mine);
   const start = Date.now() - 10_000;
   for (let i = 0; i < 3; i++) {
     await adminPool().query(
@@ -353,20 +332,7 @@ test('postgres store: a schema of the release before retention keeps its rows an
 }, async (t) => {
   const schema = freshSchema(t);
   const quoted = `"${schema.name}"`;
-  await adminPool().query(`CREATE SCHEMA ${quoted}`);
-  await adminPool().query(
-    `CREATE TABLE ${quoted}.schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL)`,
-  );
-  for (const migration of POSTGRES_MIGRATIONS.slice(
-    0,
-    POSTGRES_MIGRATIONS.indexOf(POSTGRES_RETENTION_MIGRATION),
-  )) {
-    await adminPool().query(`SET search_path TO ${quoted}; ${migration.sql}; RESET search_path;`);
-    await adminPool().query(`INSERT INTO ${quoted}.schema_migrations VALUES ($1, $2, now())`, [
-      migration.version,
-      migration.name,
-    ]);
-  }
+  await schema.migrateTo(POSTGRES_MIGRATIONS.indexOf(POSTGRES_RETENTION_MIGRATION));
   const longAgo = Date.now() - 100 * 86_400_000;
   const statuses = ['PROCESSED', 'PROCESSED', 'FAILED', 'RECEIVED', 'PROCESSING'] as const;
   for (const [i, status] of statuses.entries()) {
@@ -400,17 +366,7 @@ test('postgres store: a schema of the release before attempts keeps its rows; nu
   const quoted = `"${schema.name}"`;
   const mine = POSTGRES_MIGRATIONS.findIndex((m) => m.sql.includes('CREATE TABLE transaction_attempts'));
   assert.ok(mine > 0);
-  await adminPool().query(`CREATE SCHEMA ${quoted}`);
-  await adminPool().query(
-    `CREATE TABLE ${quoted}.schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL)`,
-  );
-  for (const migration of POSTGRES_MIGRATIONS.slice(0, mine)) {
-    await adminPool().query(`SET search_path TO ${quoted}; ${migration.sql}; RESET search_path;`);
-    await adminPool().query(`INSERT INTO ${quoted}.schema_migrations VALUES ($1, $2, now())`, [
-      migration.version,
-      migration.name,
-    ]);
-  }
+  await schema.migrateTo(mine);
   const now = Date.now();
   const at = (ms: number) => new Date(now + ms);
   const insert = (values: unknown[]) =>

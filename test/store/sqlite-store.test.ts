@@ -2,13 +2,10 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import Database from 'better-sqlite3';
-import {
-  applySqliteMigration,
-  SQLITE_MIGRATIONS,
-  SQLITE_RETENTION_MIGRATION,
-} from '../../src/store/sqlite/sqlite-migrations.js';
+import { SQLITE_MIGRATIONS, SQLITE_RETENTION_MIGRATION } from '../../src/store/sqlite/sqlite-migrations.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { newTransaction } from '../helpers/sample-transaction.js';
+import { sqliteFileAt } from '../helpers/sqlite-at-migration.js';
 import { tempDir } from '../helpers/temp-dir.js';
 import { tempSqliteStore } from '../helpers/temp-sqlite-store.js';
 import { storeContract } from './store-contract.js';
@@ -39,9 +36,7 @@ test('sqlite store: a duplicate is not answered before the row it found is synce
 
 test('sqlite store: a file at version 1 is rebuilt with the provider columns, keeping its rows and rowids', async (t) => {
   const path = join(tempDir(t), 'v1.db');
-  const v1 = new Database(path);
-  applySqliteMigration(v1, SQLITE_MIGRATIONS[0]!);
-  v1.pragma('user_version = 1');
+  const v1 = sqliteFileAt(path, 1);
   const items = [newTransaction({ amount: 19.99 }), newTransaction({ amount: 1500 })];
   const insert = v1.prepare(
     `INSERT INTO transactions (transaction_id, source_account, destination_account, amount, currency, status,
@@ -114,9 +109,7 @@ test('sqlite store: a file at version 1 is rebuilt with the provider columns, ke
 
 test('sqlite store: a file at version 2 starts counting PROCESSED from the rows it holds', async (t) => {
   const path = join(tempDir(t), 'v2.db');
-  const v2 = new Database(path);
-  for (const migration of SQLITE_MIGRATIONS.slice(0, 2)) applySqliteMigration(v2, migration);
-  v2.pragma('user_version = 2');
+  const v2 = sqliteFileAt(path, 2);
   const insert = v2.prepare(
     `INSERT INTO transactions (transaction_id, status, created_at, updated_at, available_at, payload)
      VALUES (?, ?, ?, ?, ?, '{}')`,
@@ -142,14 +135,12 @@ test('sqlite store: a file at version 2 starts counting PROCESSED from the rows 
 
 test('sqlite store: a file of the release before reconciliation gains received_via in place: its rows read webhook', async (t) => {
   const path = join(tempDir(t), 'previous.db');
-  const previous = new Database(path);
   // Every migration before the one that adds received_via: the previous release's schema.
   const mine = SQLITE_MIGRATIONS.findIndex(
     (m) => typeof m === 'string' && m.includes('ADD COLUMN received_via'),
   );
   assert.ok(mine > 0);
-  for (const migration of SQLITE_MIGRATIONS.slice(0, mine)) applySqliteMigration(previous, migration);
-  previous.pragma(`user_version = ${mine}`);
+  const previous = sqliteFileAt(path, mine);
   const insert = previous.prepare(
     `INSERT INTO transactions (transaction_id, status, created_at, updated_at, available_at, payload, provider)
      VALUES (?, 'PROCESSED', ?, ?, ?, '{}', 'stripe')`,
@@ -196,10 +187,7 @@ test('sqlite store: a file of the release before reconciliation gains received_v
 
 test('sqlite store: a file of the release before retention keeps its rows and payloads, and retention works on them', async (t) => {
   const path = join(tempDir(t), 'before-retention.db');
-  const before = SQLITE_MIGRATIONS.slice(0, SQLITE_MIGRATIONS.indexOf(SQLITE_RETENTION_MIGRATION));
-  const old = new Database(path);
-  for (const migration of before) applySqliteMigration(old, migration);
-  old.pragma(`user_version = ${before.length}`);
+  const old = sqliteFileAt(path, SQLITE_MIGRATIONS.indexOf(SQLITE_RETENTION_MIGRATION));
   const insert = old.prepare(
     `INSERT INTO transactions (transaction_id, status, created_at, updated_at, available_at, payload)
      VALUES (?, ?, ?, ?, ?, ?)`,
@@ -230,9 +218,7 @@ test('sqlite store: a file of the release before attempts keeps its rows; number
     (m) => typeof m === 'string' && m.includes('CREATE TABLE transaction_attempts'),
   );
   assert.ok(mine > 0);
-  const old = new Database(path);
-  for (const migration of SQLITE_MIGRATIONS.slice(0, mine)) applySqliteMigration(old, migration);
-  old.pragma(`user_version = ${mine}`);
+  const old = sqliteFileAt(path, mine);
   const now = Date.now();
   const insert = old.prepare(
     `INSERT INTO transactions (transaction_id, status, created_at, updated_at, processed_at, available_at, attempts,

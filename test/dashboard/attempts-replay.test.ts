@@ -36,13 +36,7 @@ test("dashboard: the last hour as a chart, a failed transaction's attempts with 
     return counts.PROCESSED === 4 && counts.FAILED === 2;
   });
 
-  const context = await dashboard.browser().newContext({ viewport: { width: 1280, height: 1000 } });
-  const page = await context.newPage();
-  const problems: string[] = [];
-  page.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`));
-  page.on('console', (message) => {
-    if (message.type() === 'error') problems.push(`console: ${message.text()}`);
-  });
+  const { page, problems } = await dashboard.openPage();
   const response = await page.goto(`${rt.url}/dashboard/`);
   const csp = response?.headers()['content-security-policy'] ?? '';
   assert.match(csp, /default-src 'none'/);

@@ -14,17 +14,7 @@ const skip = dashboard.skip;
 const KEY = 'k_dash_7c2e91f04ab3';
 const FAILING_HANDLER = fileURLToPath(new URL('../helpers/failing-handler.js', import.meta.url));
 
-/** A fresh page that records every page error and console error, for the test to require none. */
-async function openPage(): Promise<{ page: Page; problems: string[] }> {
-  const context = await dashboard.browser().newContext({ viewport: { width: 1280, height: 900 } });
-  const page = await context.newPage();
-  const problems: string[] = [];
-  page.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`));
-  page.on('console', (message) => {
-    if (message.type() === 'error') problems.push(`console: ${message.text()}`);
-  });
-  return { page, problems };
-}
+const openPage = () => dashboard.openPage(900);
 
 /** The count the page shows for `status`. */
 const shownCount = (page: Page, status: string) =>

@@ -60,13 +60,7 @@ test('dashboard: the latest reconciliation run per provider, what it recovered, 
     message: 'both runs recorded',
   });
 
-  const context = await dashboard.browser().newContext({ viewport: { width: 1280, height: 1000 } });
-  const page = await context.newPage();
-  const problems: string[] = [];
-  page.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`));
-  page.on('console', (message) => {
-    if (message.type() === 'error') problems.push(`console: ${message.text()}`);
-  });
+  const { page, problems } = await dashboard.openPage();
   const response = await page.goto(`${rt.url}/dashboard/`);
   assert.match(response?.headers()['content-security-policy'] ?? '', /script-src 'self';/);
   await page.getByLabel('API key').fill(KEY);
@@ -143,7 +137,7 @@ test('dashboard: the latest reconciliation run per provider, what it recovered, 
   assert.equal(await mismatches.count(), 3, "the last complete run's mismatches stay listed");
   await screenshot(page, 'reconcile-03-failed');
   assert.deepEqual(problems, []);
-  await context.close();
+  await page.context().close();
 });
 
 test('dashboard: with no reconciliation configured the panel says how to turn it on', { skip }, async (t) => {

@@ -29,6 +29,11 @@ export interface DashboardBrowser {
   readonly skip: string | false;
   /** The launched browser; only inside a test that is not skipped. */
   browser(): Browser;
+  /**
+   * A page in a context of its own (`height` px tall, 1,280 wide) that records every page error
+   * and console error, for the test to require none.
+   */
+  openPage(height?: number): Promise<{ page: Page; problems: string[] }>;
 }
 
 /** Registers the file's `before` and `after` hooks that launch and close Chromium. */
@@ -41,11 +46,22 @@ export function useDashboardBrowser(): DashboardBrowser {
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
   });
   after(() => browser?.close());
+  const running = () => {
+    if (!browser) throw new Error('Chromium is not running: the test should have been skipped');
+    return browser;
+  };
   return {
     skip,
-    browser() {
-      if (!browser) throw new Error('Chromium is not running: the test should have been skipped');
-      return browser;
+    browser: running,
+    async openPage(height = 1000) {
+      const context = await running().newContext({ viewport: { width: 1280, height } });
+      const page = await context.newPage();
+      const problems: string[] = [];
+      page.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`));
+      page.on('console', (message) => {
+        if (message.type() === 'error') problems.push(`console: ${message.text()}`);
+      });
+      return { page, problems };
     },
   };
 }

@@ -1,34 +1,16 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { promisify } from 'node:util';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import { jsonLines, runCli } from '../helpers/operator-cli.js';
 import { newTransaction } from '../helpers/sample-transaction.js';
-import { MAIN } from '../helpers/service-process.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
-const run = promisify(execFile);
-
 /** Runs `main.js cli …` as an operator would, against the SQLite file `path`. */
-async function cli(path: string, ...args: string[]) {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [MAIN, 'cli', ...args], {
-      env: { PATH: process.env.PATH ?? '', SQLITE_PATH: path },
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const cli = (path: string, ...args: string[]) => runCli({ SQLITE_PATH: path }, args);
 
 const lines = (stdout: string) =>
-  stdout
-    .trim()
-    .split('\n')
-    .filter((l) => l.length > 0)
-    .map((l) => JSON.parse(l) as { transaction_id: string; status: string; payload?: string });
+  jsonLines<{ transaction_id: string; status: string; payload?: string }>(stdout);
 
 test('cli: list, show, stats and retry work on the configured store, with usage errors as exit 2', async (t) => {
   const path = join(tempDir(t), 'webhooks.db');

@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { promisify } from 'node:util';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import { jsonLines, runCli } from '../helpers/operator-cli.js';
 import { startRazorpayStandIn, startStripeStandIn } from '../helpers/provider-api-stand-ins.js';
 import {
   razorpayPayment,
@@ -11,33 +10,17 @@ import {
   STRIPE_PAYMENT_FIXTURES,
   stripeFixtureEvent,
 } from '../helpers/reconcile-fixtures.js';
-import { MAIN } from '../helpers/service-process.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
-const run = promisify(execFile);
 const STRIPE_API_KEY = 'rk_test_cliReconcileKey0000000000000';
 const RAZORPAY_KEY_ID = 'rzp_test_cliKeyId';
 const RAZORPAY_KEY_SECRET = 'cliKeySecretNeverPrinted';
 
 /** Runs `main.js cli reconcile …` as an operator would. */
-async function cli(env: Record<string, string>, ...args: string[]) {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [MAIN, 'cli', 'reconcile', ...args], {
-      env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', ...env },
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const cli = (env: Record<string, string>, ...args: string[]) =>
+  runCli({ LOG_LEVEL: 'info', ...env }, ['reconcile', ...args]);
 
-const lines = (stdout: string) =>
-  stdout
-    .trim()
-    .split('\n')
-    .filter((l) => l.length > 0)
-    .map((l) => JSON.parse(l) as Record<string, unknown>);
+const lines = (stdout: string) => jsonLines(stdout);
 
 test('cli reconcile: runs a pass now for each configured provider, or one, from --since, and prints the runs', async (t) => {
   const path = join(tempDir(t), 'webhooks.db');

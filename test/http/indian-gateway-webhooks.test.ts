@@ -1,8 +1,6 @@
 import assert from 'node:assert/strict';
 import type { TestContext } from 'node:test';
 import { describe, test } from 'node:test';
-import type { ProcessTransaction } from '../../src/handler/process-transaction.js';
-import type { WebhookEvent } from '../../src/handler/webhook-event.js';
 import {
   cashfreeDelivery,
   type Delivery,
@@ -15,6 +13,7 @@ import {
 } from '../helpers/gateway-deliveries.js';
 import { request } from '../helpers/http-client.js';
 import { fixtureBytes } from '../helpers/provider-fixtures.js';
+import { recordingHandler } from '../helpers/recording-handler.js';
 import { startTestRuntime } from '../helpers/test-runtime.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { send, storedCount } from './raw-http.js';
@@ -25,18 +24,6 @@ const PHONEPE_CREDENTIALS = ['webhook_user:Passw0rd2026', 'old_user:0ldPassw0rd'
 const PAYTM_KEYS = ['kbzk1DSbJiV_O3p5', 'Xy9#kq2@Lm4!Pz7&'];
 const API_KEY = 'k_gateway_tests_8d2e';
 const AUTH = { authorization: `Bearer ${API_KEY}` };
-
-/** A handler that counts its runs per transaction and keeps the event each run was given. */
-function recordingHandler() {
-  const runs = new Map<string, number>();
-  const events = new Map<string, WebhookEvent>();
-  const handler: ProcessTransaction = async (transaction, { event }) => {
-    runs.set(transaction.transactionId, (runs.get(transaction.transactionId) ?? 0) + 1);
-    void event.payload;
-    events.set(transaction.transactionId, event);
-  };
-  return { runs, events, handler };
-}
 
 async function startGateways(t: TestContext, env: Record<string, string> = {}) {
   const recorder = recordingHandler();

@@ -3,10 +3,9 @@ import { createHmac, randomBytes } from 'node:crypto';
 import type { TestContext } from 'node:test';
 import { describe, test } from 'node:test';
 import Stripe from 'stripe';
-import type { ProcessTransaction } from '../../src/handler/process-transaction.js';
-import type { WebhookEvent } from '../../src/handler/webhook-event.js';
 import { request } from '../helpers/http-client.js';
 import { fixtureBytes, fixtureNames } from '../helpers/provider-fixtures.js';
+import { recordingHandler } from '../helpers/recording-handler.js';
 import { startTestRuntime } from '../helpers/test-runtime.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { storedCount } from './raw-http.js';
@@ -55,19 +54,6 @@ const postStripe = (url: string, body: Buffer, signature = stripeSignature(body)
     body,
     headers: { 'content-type': 'application/json; charset=utf-8', 'stripe-signature': signature },
   });
-
-/** A handler that counts its runs per transaction and keeps the event each run was given. */
-function recordingHandler() {
-  const runs = new Map<string, number>();
-  const events = new Map<string, WebhookEvent>();
-  const handler: ProcessTransaction = async (transaction, { event }) => {
-    runs.set(transaction.transactionId, (runs.get(transaction.transactionId) ?? 0) + 1);
-    // Read the payload here, as a handler would: it is parsed on first use.
-    void event.payload;
-    events.set(transaction.transactionId, event);
-  };
-  return { runs, events, handler };
-}
 
 async function startProviders(t: TestContext, env: Record<string, string> = {}) {
   const recorder = recordingHandler();

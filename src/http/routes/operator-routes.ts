@@ -14,6 +14,7 @@ import {
   MAX_PAGE_SIZE,
 } from '../../transactions/transaction-page.js';
 import { toTransactionView } from '../../transactions/transaction-view.js';
+import { bulkSelection } from '../bulk-selection.js';
 import { HttpError } from '../http-errors.js';
 import {
   listQuery,
@@ -148,19 +149,8 @@ export const operatorRoutes: FastifyPluginAsyncTypebox<OperatorRoutesOptions> = 
     },
     async (request, reply) => {
       const { ids, dry_run: dryRun, status: _failed, ...input } = request.body;
-      let selection: RetrySelection;
-      if (ids !== undefined) {
-        const mixed = Object.keys(input);
-        if (mixed.length > 0) {
-          throw invalid(
-            'body',
-            mixed.map((field) => ({ field, msg: 'Cannot be combined with ids', type: 'value_error' })),
-          );
-        }
-        selection = { kind: 'ids', ids };
-      } else {
-        selection = { kind: 'filter', filter: filterFrom('body', input, providers) };
-      }
+      // The schema admits only FAILED as the status, which a retry implies: it is dropped above.
+      const selection: RetrySelection = bulkSelection(ids, input, providers);
       if (dryRun) return reply.code(200).send({ matched: await store.countFailed(selection) });
       return reply.code(202).send({ requeued: await retryFailed(store, queue, selection) });
     },

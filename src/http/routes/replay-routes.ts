@@ -3,9 +3,9 @@ import type { FastifyRequest } from 'fastify';
 import type { ReplayableStatus, ReplaySelection } from '../../domain/replay.js';
 import type { JobQueue } from '../../queue/job-queue.js';
 import type { TransactionStore } from '../../store/transaction-store.js';
-import { parseFilterInput } from '../../transactions/filter-input.js';
 import { replayMatching } from '../../transactions/replay-matching.js';
 import { notReplayableReason, replayTransaction } from '../../transactions/replay-transaction.js';
+import { bulkSelection } from '../bulk-selection.js';
 import { HttpError } from '../http-errors.js';
 import { ReplayAccepted, ReplayMatched, ReplayReplayed, replayBody } from '../replay-schemas.js';
 import { ErrorBody, TransactionParams } from '../schemas.js';
@@ -78,30 +78,11 @@ export const replayRoutes: FastifyPluginAsyncTypebox<ReplayRoutesOptions> = asyn
     },
     async (request, reply) => {
       const { ids, dry_run: dryRun, ...input } = request.body;
-      let selection: ReplaySelection;
-      if (ids !== undefined) {
-        const mixed = Object.keys(input);
-        if (mixed.length > 0) {
-          throw new HttpError(
-            422,
-            mixed.map((field) => ({
-              loc: ['body', field],
-              msg: 'Cannot be combined with ids',
-              type: 'value_error',
-            })),
-          );
-        }
-        selection = { kind: 'ids', ids };
-      } else {
-        const parsed = parseFilterInput(input, new Date(), { providers });
-        if (!parsed.ok) {
-          throw new HttpError(
-            422,
-            parsed.problems.map((p) => ({ loc: ['body', p.field], msg: p.msg, type: p.type })),
-          );
-        }
+      const chosen = bulkSelection(ids, input, providers);
+      let selection: ReplaySelection = chosen as ReplaySelection;
+      if (chosen.kind === 'filter') {
         // The schema admits only PROCESSED or FAILED as the status.
-        const { status, ...filter } = parsed.filter;
+        const { status, ...filter } = chosen.filter;
         selection = {
           kind: 'filter',
           filter: status === undefined ? filter : { ...filter, status: status as ReplayableStatus },

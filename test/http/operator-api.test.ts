@@ -193,7 +193,7 @@ test('operators: the list filters, pages with cursors bound to their filters, an
   }
 });
 
-test('operators: bulk retry refuses unclear bodies and never touches a transaction that is not FAILED', async (t) => {
+test('operators: bulk retry and replay refuse unclear bodies and never touch a transaction on its way', async (t) => {
   const rt = await startTestRuntime(t, { PROCESS_DELAY_SECONDS: '600' });
   const id = uniqueId();
   assert.equal((await postWebhook(rt.url, webhookBody({ transaction_id: id }))).status, 202);
@@ -208,11 +208,16 @@ test('operators: bulk retry refuses unclear bodies and never touches a transacti
     [{ dry_run: 'yes' }, 'dry_run'],
     [{ created_before: 'soon' }, 'created_before'],
   ];
-  for (const [body, field] of refused) {
-    const res = await retry(body);
-    assert.equal(res.status, 422, JSON.stringify(body));
-    assert.ok(JSON.stringify(res.body).includes(`"${field}"`), JSON.stringify(res.body));
+  const replay = (body: unknown) => request(rt.url, 'POST', '/v1/transactions/replay', { body });
+  for (const bulk of [retry, replay]) {
+    for (const [body, field] of refused) {
+      const res = await bulk(body);
+      assert.equal(res.status, 422, JSON.stringify(body));
+      assert.ok(JSON.stringify(res.body).includes(`"${field}"`), JSON.stringify(res.body));
+    }
   }
+  assert.deepEqual((await replay({ ids: [id], dry_run: true })).body, { matched: 0 });
+  assert.deepEqual((await replay({ ids: [id] })).body, { replayed: 0 });
   assert.equal((await retry('[1]')).status, 422);
   assert.deepEqual((await retry({ ids: [id], dry_run: true })).body, { matched: 0 });
   assert.deepEqual((await retry({ ids: [id] })).body, { requeued: 0 });

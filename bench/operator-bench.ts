@@ -63,7 +63,7 @@ function timedRequest(
 
 /** One request of a probe: GET unless said, with a JSON body for a POST. */
 interface ProbeRequest {
-  method?: 'GET' | 'POST';
+  method?: 'GET' | 'POST' | 'DELETE';
   path: string;
   body?: unknown;
   /** The answer's status; default 200. */
@@ -74,7 +74,7 @@ interface ProbeRequest {
 interface Probe {
   label: string;
   path: (i: number) => string;
-  method?: 'POST';
+  method?: 'POST' | 'DELETE';
   body?: unknown;
   /** The answer's status; default 200. */
   status?: number;
@@ -174,8 +174,16 @@ function probes(seed: SeedSummary, ids: ProbeIds): Probe[] {
       label: 'payment state (GET /v1/payments/{id}, its events re-read)',
       path: (i) => `/v1/payments/${seed.paymentIds[i % seed.paymentIds.length]}`,
     },
-    // Last: it changes the store (each a different PROCESSED transaction back to RECEIVED; no worker
-    // runs here).
+    // No reconciliation runs on the seeded store: what the endpoint costs with nothing to report.
+    { label: 'reconciliation, no run recorded (GET /v1/reconciliation)', path: () => '/v1/reconciliation' },
+    // The last two change the store. An erasure on request of a different PROCESSED transaction's
+    // payload each time; then each of those back to RECEIVED (no worker runs here).
+    {
+      label: "erase a PROCESSED transaction's payload (DELETE /v1/transactions/{id}/payload)",
+      method: 'DELETE',
+      status: 204,
+      path: (i) => `/v1/transactions/${ids.processed[i % ids.processed.length]}/payload`,
+    },
     {
       label: 'replay one PROCESSED transaction (POST /v1/transactions/{id}/replay)',
       method: 'POST',
